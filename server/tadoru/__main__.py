@@ -1,0 +1,5 @@
+"""``python -m tadoru`` is the ``tadoru`` command."""
+
+from .cli import main
+
+main()

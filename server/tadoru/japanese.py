@@ -1,0 +1,86 @@
+"""Where Japanese words start and end, decided by Sudachi through spaCy.
+
+Japanese has no spaces, so a lexicon label found inside a longer word (``層`` inside ``富裕層``
+or ``階層``) must be rejected.  Tokenising every request's whole text is the slow path
+(NOTES.md: about 0.8 MB/s), so the matcher asks only about the few positions where the
+characters on both sides are of the same script, and only the sentence around such a position
+is tokenised, once per request.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import threading
+from functools import cached_property
+
+# Split mode C keeps dictionary compounds whole (富裕層, 大規模言語モデル), which is exactly the
+# question asked here: would a reader see this span as (part of) one word?
+_SPACY_CONFIG = {"nlp": {"tokenizer": {"split_mode": "C"}}}
+_SENTENCE_END = re.compile(r"[。．！？!?\n]")
+_MAX_WINDOW = 1000  # characters; far below Sudachi's 49,149-byte input limit
+_MARGIN = 100
+
+
+class JapaneseTokenizer:
+    """A lazily built spaCy Japanese tokenizer, safe to share between threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    @cached_property
+    def _nlp(self):  # type: ignore[no-untyped-def]
+        import spacy
+
+        return spacy.blank("ja", config=_SPACY_CONFIG)
+
+    def load(self) -> None:
+        """Load the dictionary now (it takes a moment) instead of on the first request."""
+        with self._lock:
+            self._nlp.tokenizer("学習")
+
+    def word_edges(self, text: str) -> set[int]:
+        """Offsets in ``text`` where a word starts or ends."""
+        if not text:
+            return {0}
+        with self._lock:  # SudachiPy tokenizers must not be entered from two threads at once
+            doc = self._nlp.tokenizer(text)
+        edges = {0, len(text)}
+        for token in doc:
+            edges.add(token.idx)
+            edges.add(token.idx + len(token.text))
+        return edges
+
+
+class WordEdges:
+    """Word-edge questions about one document, answered sentence by sentence and cached."""
+
+    def __init__(self, text: str, tokenizer: JapaneseTokenizer) -> None:
+        self.text = text
+        self.tokenizer = tokenizer
+        self._cache: dict[tuple[int, int], set[int]] = {}
+        self._ends: list[int] | None = None
+
+    def is_edge(self, pos: int) -> bool:
+        """Does a word start or end at ``pos`` (a code-point offset into the text)?"""
+        start, end = self._window(pos)
+        edges = self._cache.get((start, end))
+        if edges is None:
+            edges = {start + e for e in self.tokenizer.word_edges(self.text[start:end])}
+            self._cache[(start, end)] = edges
+        return pos in edges
+
+    def _window(self, pos: int) -> tuple[int, int]:
+        if self._ends is None:
+            self._ends = [m.end() for m in _SENTENCE_END.finditer(self.text)]
+        k = bisect.bisect_right(self._ends, pos - 1)
+        seg_start = self._ends[k - 1] if k > 0 else 0
+        seg_end = self._ends[k] if k < len(self._ends) else len(self.text)
+        if seg_end - seg_start <= _MAX_WINDOW:
+            return seg_start, seg_end
+        # An unpunctuated run: fixed windows with overlapping margins, so every position is
+        # judged with at least _MARGIN characters of context on both sides.
+        step = _MAX_WINDOW - 2 * _MARGIN
+        idx = max(0, (pos - seg_start - _MARGIN)) // step
+        start = seg_start + idx * step
+        return start, min(seg_end, start + _MAX_WINDOW)

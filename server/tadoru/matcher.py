@@ -1,0 +1,156 @@
+"""The compiled lexicon: every label variant in one Aho–Corasick automaton, plus boundary rules.
+
+``CompiledLexicon.find`` returns every *candidate* span (word-boundary and case checks done,
+overlaps not yet resolved); ``resolve_overlaps`` then keeps the longest.  Keeping the two steps
+apart (as spaCy's matcher and span filter do) lets the annotator decide context before overlap.
+The automaton scans the normalised text once, so a call costs time linear in the text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ahocorasick
+
+from .japanese import JapaneseTokenizer, WordEdges
+from .lexicon import Lexicon
+from .normalize import Normalized, normalize
+from .variants import match_keys
+
+LATIN, JAPANESE, OTHER = "w", "j", "o"
+KANJI, HIRAGANA, KATAKANA = "k", "h", "t"
+
+
+def char_class(ch: str) -> str:
+    """Which boundary rule applies at a term's edge character."""
+    if ch.isascii():
+        return LATIN if ch.isalnum() else OTHER
+    if japanese_script(ch):
+        return JAPANESE
+    if "\u00c0" <= ch <= "\u024f" and ch.isalpha():
+        return LATIN
+    return OTHER
+
+
+def japanese_script(ch: str) -> str | None:
+    """Kanji, hiragana or katakana (with ー), else ``None``."""
+    if "\u3041" <= ch <= "\u309f":
+        return HIRAGANA
+    if "\u30a0" <= ch <= "\u30ff" or "\u31f0" <= ch <= "\u31ff" or "\uff66" <= ch <= "\uff9f":
+        return KATAKANA
+    if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\uf900" <= ch <= "\ufaff" or ch in "々〆ヶ":
+        return KANJI
+    return None
+
+
+def _is_latin_word(ch: str) -> bool:
+    return char_class(ch) == LATIN
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One label variant's claim on a key of the automaton."""
+
+    concept: str
+    cased: str | None  # for case-sensitive labels: the variant in its written casing
+    ambiguous: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    start: int  # original text, code points
+    end: int
+    concept: str
+    ambiguous: bool
+
+
+class CompiledLexicon:
+    """Immutable after construction, so one instance serves every thread."""
+
+    def __init__(self, lexicon: Lexicon, japanese: JapaneseTokenizer | None = None) -> None:
+        self.lexicon = lexicon
+        self.japanese = japanese or JapaneseTokenizer()
+        table: dict[str, list[Entry]] = {}
+        for concept in lexicon:
+            for lang, label in concept.all_labels():
+                cased = label in concept.case_sensitive_labels
+                ambiguous = label in concept.ambiguous_labels
+                for key, written in match_keys(label, lang):
+                    entry = Entry(concept.id, written if cased else None, ambiguous)
+                    entries = table.setdefault(key, [])
+                    if entry not in entries:
+                        entries.append(entry)
+        self.automaton = ahocorasick.Automaton()
+        for key, entries in table.items():
+            self.automaton.add_word(key, (len(key), char_class(key[0]), char_class(key[-1]), tuple(entries)))
+        if table:
+            self.automaton.make_automaton()
+        self.size = len(table)
+
+    def find(self, text: str, norm: Normalized | None = None) -> list[Candidate]:
+        """All candidate spans of lexicon terms in ``text`` (overlapping, unordered)."""
+        if not self.size or not text:
+            return []
+        norm = norm or normalize(text)
+        s = norm.text
+        n = len(s)
+        edges: WordEdges | None = None
+        out: list[Candidate] = []
+        for last, (length, start_cls, end_cls, entries) in self.automaton.iter(s):
+            i, j = last - length + 1, last + 1
+            needs_ja_start = needs_ja_end = False
+            if i > 0:
+                prev = s[i - 1]
+                if start_cls == LATIN:
+                    if _is_latin_word(prev):
+                        continue
+                elif start_cls == JAPANESE:
+                    needs_ja_start = _same_word_risk(prev, s[i])
+            if j < n:
+                nxt = s[j]
+                if end_cls == LATIN:
+                    if _is_latin_word(nxt):
+                        continue
+                elif end_cls == JAPANESE:
+                    needs_ja_end = _same_word_risk(s[j - 1], nxt)
+            start, end = norm.original_span(i, j)
+            if needs_ja_start or needs_ja_end:
+                if edges is None:
+                    edges = WordEdges(text, self.japanese)
+                if (needs_ja_start and not edges.is_edge(start)) or (needs_ja_end and not edges.is_edge(end)):
+                    continue
+            written: str | None = None
+            for entry in entries:
+                if entry.cased is not None:
+                    if written is None:
+                        written = normalize(text[start:end], fold=False).text.replace(" ", "")
+                    if written != entry.cased:
+                        continue
+                out.append(Candidate(start, end, entry.concept, entry.ambiguous))
+                break
+        return out
+
+
+def _same_word_risk(left: str, right: str) -> bool:
+    """Could ``left`` and ``right`` belong to one Japanese word?
+
+    Only runs of the same script are in doubt (富裕|層, ファイン|チューニング, before|after a
+    kanji compound); a change of script, like a particle after a noun, is a word edge.
+    """
+    a, b = japanese_script(left), japanese_script(right)
+    return a is not None and a == b
+
+
+def resolve_overlaps(candidates: list[Candidate]) -> list[Candidate]:
+    """Longest match wins (then the earlier one); the result never overlaps and is ordered."""
+    if not candidates:
+        return []
+    chosen: list[Candidate] = []
+    taken = bytearray(max(c.end for c in candidates))  # 1 where a chosen span lies
+    for c in sorted(candidates, key=lambda c: (c.start - c.end, c.start)):
+        if taken.find(1, c.start, c.end) != -1:
+            continue
+        taken[c.start : c.end] = b"\x01" * (c.end - c.start)
+        chosen.append(c)
+    chosen.sort(key=lambda c: c.start)
+    return chosen
