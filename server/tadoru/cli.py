@@ -1,0 +1,233 @@
+"""The ``tadoru`` command: argument parsing only; the work is done by the library.
+
+Exit codes (also in ``--help`` and the README): 0 success, 1 the work found problems (lexicon
+errors, pages that failed), 2 usage errors.  User mistakes are ``click.ClickException``s, shown
+as one clean line — never a traceback.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+
+class ExitStatus(enum.IntEnum):
+    OK = 0
+    PROBLEMS = 1
+    USAGE = 2
+
+
+def _annotator(lexicon_dirs: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    from .annotate import Annotator
+
+    return Annotator(extra_paths=lexicon_dirs)
+
+
+def _read_known(path: str | None) -> list[str]:
+    if not path:
+        return []
+    from .known import KnownFileError, read_known_file
+
+    try:
+        return read_known_file(Path(path))
+    except KnownFileError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tadoru")
+def main() -> None:
+    """Tadoru (辿る): highlight the AI/ML jargon you don't know yet, and trace it to the basics.
+
+    \b
+    Exit status: 0 success · 1 problems found (lexicon errors, pages that failed) · 2 usage error.
+    """
+
+
+# --------------------------------------------------------------------------- annotate
+
+
+@main.command()
+@click.argument("paths", nargs=-1)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write annotated pages, a study plan and report.json into this folder (batch mode).")
+@click.option("--json", "as_json", is_flag=True, help="Print {lang, annotations} as JSON for one file or standard input.")
+@click.option("--html", "force_html", is_flag=True, help="Treat standard input as HTML (files are told apart by their extension).")
+@click.option("--format", "fmt", type=click.Choice(["html", "json", "both"]), default="html", show_default=True, help="Batch outputs: annotated HTML, W3C Web Annotation JSON-LD, or both.")
+@click.option("--known", "known_file", type=click.Path(dir_okay=False), help="Known-terms JSON file (the extension's export): these terms are not highlighted.")
+@click.option("--level", type=click.IntRange(1, 3), default=1, show_default=True, help="Hide terms below this level (1 shows all).")
+@click.option("--lang", type=click.Choice(["auto", "ja", "en"]), default="auto", show_default=True)
+@click.option("--first-only", is_flag=True, help="Mark only the first occurrence of each term.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Worker processes for a batch (default: number of cores).")
+@click.option("--server", "server_url", help="Annotate through a running Tadoru service at this URL instead of in-process.")
+@click.option("--force", is_flag=True, help="Redo pages whose outputs are already up to date.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--lexicon", "lexicon_dirs", multiple=True, type=click.Path(exists=True), help="Extra lexicon folder (repeatable), merged over the shipped one.")
+def annotate(paths: tuple[str, ...], out_dir: str | None, as_json: bool, force_html: bool, fmt: str,
+             known_file: str | None, level: int, lang: str, first_only: bool, jobs: int | None,
+             server_url: str | None, force: bool, quiet: bool, lexicon_dirs: tuple[str, ...]) -> None:
+    """Annotate text or saved pages.
+
+    \b
+    tadoru annotate --json FILE|-        one .txt/.html file (or stdin) → JSON on stdout
+    tadoru annotate PATH... --out DIR    a batch of pages → annotated pages + study plan
+
+    \b
+    Exit status: 0 all pages done · 1 some pages failed (listed in the summary) · 2 usage error.
+    """
+    known = _read_known(known_file)
+    if out_dir is None:
+        if len(paths) > 1:
+            raise click.UsageError("give one file (or -) without --out; use --out DIR for several pages")
+        _annotate_one(paths[0] if paths else "-", force_html=force_html, lang=lang, known=known,
+                      level=level, first_only=first_only, lexicon_dirs=lexicon_dirs)
+        return
+    if not paths:
+        raise click.UsageError("name at least one file or folder to annotate")
+    from .batch import BatchError, BatchOptions, run_batch
+
+    options = BatchOptions(out_dir=Path(out_dir), fmt=fmt, known=tuple(known), level=level, lang=lang,
+                           first_only=first_only, jobs=jobs, server_url=server_url, force=force,
+                           quiet=quiet, lexicon_dirs=lexicon_dirs)
+    try:
+        summary = run_batch(list(paths), options)
+    except BatchError as exc:
+        raise click.UsageError(str(exc)) from None
+    sys.exit(ExitStatus.OK if summary.ok else ExitStatus.PROBLEMS)
+
+
+def _annotate_one(path: str, *, force_html: bool, lang: str, known: list[str], level: int,
+                  first_only: bool, lexicon_dirs: tuple[str, ...]) -> None:
+    from .sources import SourceError, read_source
+
+    try:
+        source = read_source(path, force_html=force_html)
+    except SourceError as exc:
+        raise click.ClickException(str(exc)) from None
+    annotator = _annotator(lexicon_dirs)
+    options = {"lang": lang, "known": known, "level": level, "first_only": first_only}
+    if source.is_html:
+        result = annotator.annotate_html(source.text, **options)
+        text, annotations, resolved = result.text, result.annotations, result.lang
+    else:
+        from .annotate import detect_lang
+
+        text = source.text
+        annotations = annotator.annotate_text(text, **options)
+        resolved = detect_lang(text) if lang == "auto" else lang
+    payload = {"lang": resolved, "annotations": [a.to_dict() for a in annotations]}
+    click.echo(json.dumps(payload, ensure_ascii=False, indent=1))
+
+
+# --------------------------------------------------------------------------- trace
+
+
+@main.command()
+@click.argument("term")
+@click.option("--known", "known_file", type=click.Path(dir_okay=False), help="Known-terms JSON file: leave these (and what they build on) out.")
+@click.option("--lang", type=click.Choice(["en", "ja"]), default="en", show_default=True, help="Language of labels and definitions.")
+@click.option("--json", "as_json", is_flag=True, help="Print the path and graph as JSON.")
+def trace(term: str, known_file: str | None, lang: str, as_json: bool) -> None:
+    """Print the learning path to TERM (an id or any label), prerequisites first."""
+    from .lexicon import load_lexicon
+    from .trace_view import render_trace_tree, trace_payload
+
+    lexicon = load_lexicon()
+    concept_id = lexicon.resolve(term)
+    if concept_id is None:
+        suggestions = ", ".join(c.id for c in lexicon.search(term, limit=5))
+        raise click.ClickException(f"unknown term '{term}'" + (f" (did you mean: {suggestions}?)" if suggestions else ""))
+    known = [k for k in (lexicon.resolve(n) for n in _read_known(known_file)) if k]
+    if as_json:
+        click.echo(json.dumps(trace_payload(lexicon, concept_id, known), ensure_ascii=False, indent=1))
+    else:
+        click.echo(render_trace_tree(lexicon, concept_id, known, lang=lang))
+
+
+# --------------------------------------------------------------------------- lexicon
+
+
+@main.group()
+def lexicon() -> None:
+    """Check, count and export the lexicon (shipped + TADORU_LEXICON_PATH folders)."""
+
+
+@lexicon.command("check")
+@click.argument("folders", nargs=-1, type=click.Path(exists=True))
+@click.option("--strict", is_flag=True, help="Also warn about jargon in definitions that is not linked or not in the lexicon.")
+@click.option("--only", "only", is_flag=True, help="Check only FOLDERS, without the shipped lexicon.")
+def lexicon_check(folders: tuple[str, ...], strict: bool, only: bool) -> None:
+    """Validate every lexicon file and the term graph; print every problem found.
+
+    Exit status 1 when there are errors (warnings alone exit 0).
+    """
+    from .lexicon import load_lexicon
+
+    lex = load_lexicon(folders, shipped=not only, use_env=not only)
+    problems = list(lex.problems)
+    if strict:
+        from .lexicon_strict import strict_warnings
+
+        problems.extend(strict_warnings(lex))
+    for p in problems:
+        click.echo(f"{p.severity}: {p}")
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    click.echo(f"{len(lex)} concepts in {len(lex.sources)} files: {errors} errors, {warnings} warnings",
+               err=bool(errors))
+    if errors:
+        sys.exit(ExitStatus.PROBLEMS)
+
+
+@lexicon.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def lexicon_stats(as_json: bool) -> None:
+    """Counts per category, level and language, missing links, and the longest trace."""
+    from .lexicon import load_lexicon
+    from .lexicon_stats import format_stats, lexicon_stats as compute
+
+    stats = compute(load_lexicon())
+    click.echo(json.dumps(stats, ensure_ascii=False, indent=1) if as_json else format_stats(stats))
+
+
+@lexicon.command("export")
+@click.option("--format", "fmt", type=click.Choice(["json", "skos", "anki"]), required=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write here instead of standard output (never over an existing file without --force).")
+@click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
+def lexicon_export(fmt: str, output: str | None, force: bool) -> None:
+    """Export the lexicon: one JSON document, SKOS (Turtle), or an Anki TSV deck."""
+    from .lexicon import load_lexicon
+    from .lexicon_export import export
+
+    data = export(load_lexicon(), fmt)
+    if output is None:
+        click.echo(data, nl=False)
+        return
+    target = Path(output)
+    if target.exists() and not force:
+        raise click.ClickException(f"{target}: already exists (use --force to overwrite)")
+    target.write_text(data, encoding="utf-8")
+    click.echo(f"wrote {target}", err=True)
+
+
+# --------------------------------------------------------------------------- serve
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to bind (default 127.0.0.1, or TADORU_HOST).")
+@click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port (default 8765, or TADORU_PORT).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Worker processes (default: number of cores, or TADORU_WORKERS).")
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Run the Tadoru service (API, web pages) with a production WSGI server."""
+    from .serve import run
+
+    sys.exit(run(host=host, port=port, workers=workers))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

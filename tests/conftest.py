@@ -1,0 +1,154 @@
+"""Shared fixtures: one Annotator per session, a real ``tadoru serve`` subprocess, Chromium.
+
+Browser tests skip on a machine without Chromium, except in CI (``CI=true``), where a missing
+browser is a failure: a green CI must mean the browser tests ran.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def annotator():
+    from tadoru import Annotator
+
+    return Annotator()
+
+
+@pytest.fixture(scope="session")
+def lexicon(annotator):
+    return annotator.lexicon
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    port: int
+    process: subprocess.Popen
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def start_server(tmp: Path, *, workers: int = 1, env: dict[str, str] | None = None, args: list[str] | None = None,
+                 timeout: float = 60.0) -> LiveServer:
+    """Start ``tadoru serve`` on a free port and wait until ``/api/v1/health`` answers."""
+    port = free_port()
+    log_path = tmp / f"serve-{port}.log"
+    full_env = {**os.environ, **(env or {})}
+    cmd = [sys.executable, "-m", "tadoru", "serve", "--port", str(port), "--workers", str(workers), *(args or [])]
+    log = open(log_path, "wb")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=full_env, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"tadoru serve exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url + "/api/v1/health", timeout=2) as r:
+                if r.status == 200 and json.loads(r.read())["status"] == "ok":
+                    return LiveServer(url, port, proc, log_path)
+        except OSError:
+            pass
+        time.sleep(0.2)
+    stop_server(proc)
+    raise RuntimeError(f"tadoru serve did not answer within {timeout}s:\n{log_path.read_text(errors='replace')}")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+    """One real service for the whole session (tests must not change its state)."""
+    server = start_server(tmp_path_factory.mktemp("live"))
+    yield server
+    stop_server(server.process)
+
+
+def chromium_path() -> str | None:
+    for candidate in CHROMIUM_CANDIDATES:
+        if os.path.exists(candidate):
+            return candidate
+    return shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def chromium_executable() -> str:
+    path = chromium_path()
+    if path is None:
+        if IN_CI:
+            pytest.fail("Chromium is not installed, and CI=true: browser tests must run in CI")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        if IN_CI:
+            pytest.fail("playwright is not installed, and CI=true")
+        pytest.skip("playwright is not installed (pip install -e '.[test]')")
+    return path
+
+
+#: Flags that keep Chromium quiet on a machine with no network but loopback.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def playwright_instance(chromium_executable):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance, chromium_executable):
+    """A plain headless Chromium (no extension) for the service's own pages and batch outputs."""
+    b = playwright_instance.chromium.launch(executable_path=chromium_executable, headless=True, args=CHROMIUM_ARGS)
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    pg = context.new_page()
+    dialogs: list[str] = []
+    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    pg.dialogs = dialogs  # type: ignore[attr-defined]
+    yield pg
+    context.close()
