@@ -1,0 +1,89 @@
+"""The normalised copy and its map back to the original text (SPEC §3)."""
+
+import pytest
+
+from tadoru.normalize import normalize, normalize_label
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Fine-Tuning", "fine tuning"),
+        ("fine_tuning", "fine tuning"),
+        ("fine\u2010tuning", "fine tuning"),  # Unicode hyphen
+        ("fine\u2013tuning", "fine tuning"),  # en dash
+        ("ＬｏＲＡ", "lora"),  # full-width
+        ("ﾚｲﾔｰ", "レイヤ"),  # half-width katakana, long-vowel mark
+        ("レイヤー", "レイヤ"),
+        ("ファイン・チューニング", "ファインチュニング"),
+        ("ファイン･チューニング", "ファインチュニング"),  # half-width nakaguro
+        ("AI・機械学習", "ai 機械学習"),  # nakaguro after a Latin letter separates words
+        ("ｶﾞ", "ガ"),  # half-width voiced mark composes
+        ("e\u0301", "é"),  # combining acute composes
+        ("ﬁne", "fine"),  # ligature
+        ("すごーい", "すごーい"),  # long vowel after hiragana stays
+        ("GPU\u3000x", "gpu x"),  # ideographic space
+    ],
+)
+def test_normalised_text(text, expected):
+    assert normalize(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["plain ascii text", "レイヤーを追加", "ﾚｲﾔｰ", "ファイン・チューニング", "😀 e\u0301 LoRA ﬁne İstanbul", "x" * 10,
+     "\ud800 lone surrogate", "NUL\x00byte", "𝐀𝐁 math letters", "カ\u3099 combining dakuten"],
+)
+def test_every_copy_character_maps_inside_the_original(text):
+    norm = normalize(text)
+    last_start = 0
+    for i in range(len(norm.text)):
+        start, end = norm.original_span(i, i + 1)
+        assert 0 <= start < end <= len(text)
+        assert start >= last_start  # the map never goes backwards
+        last_start = start
+
+
+def test_span_after_emoji_and_surrogate_pairs():
+    text = "😀👍🏽 LoRA"
+    norm = normalize(text)
+    i = norm.text.index("lora")
+    assert norm.original_span(i, i + 4) == (text.index("LoRA"), len(text))
+
+
+def test_trailing_long_vowel_is_inside_the_span():
+    text = "新しいレイヤーを"
+    norm = normalize(text)
+    i = norm.text.index("レイヤ")
+    start, end = norm.original_span(i, i + 3)
+    assert text[start:end] == "レイヤー"
+
+
+def test_long_vowel_after_half_width_katakana_extends_span():
+    text = "ﾚｲﾔｰを"
+    norm = normalize(text)
+    start, end = norm.original_span(0, 3)
+    assert text[start:end] == "ﾚｲﾔｰ"
+
+
+def test_combining_sequence_maps_to_whole_cluster():
+    text = "cafe\u0301 x"
+    norm = normalize(text)
+    assert norm.text == "café x"
+    assert norm.original_span(0, 4) == (0, 5)
+
+
+def test_case_is_kept_when_not_folding():
+    assert normalize("ＬｏＲＡ", fold=False).text == "LoRA"
+
+
+def test_label_normalisation_collapses_separator_runs():
+    assert normalize_label("  Fine - - tuning ") == "fine tuning"
+    assert normalize_label("") == ""
+
+
+def test_ascii_fast_path_is_identity_mapped():
+    text = "The model was fine-tuned."
+    norm = normalize(text)
+    assert norm.text == "the model was fine tuned."
+    assert norm.original_span(4, 9) == (4, 9)
