@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -105,9 +105,14 @@ class Annotator:
         if not isinstance(text, str):
             raise TypeError(f"annotate_text() needs text as str, not {type(text).__name__}")
         check_options(lang=lang, known=known, level=level, first_only=first_only)
+        return self._annotate(text, (), known=known, level=level, first_only=first_only)
+
+    def _annotate(self, text: str, breaks: Sequence[int], *, known: Iterable[str], level: int, first_only: bool) -> list[Annotation]:
         if not text:
             return []
-        chosen = self._in_context(resolve_overlaps(self.compiled.find(text)))
+        candidates = self.compiled.find(text, breaks)
+        edges = self.compiled.word_edges(text) if any(c.unverified for c in candidates) else None
+        chosen = self._in_context(resolve_overlaps(candidates, edges))
         return self._for_reader(text, chosen, known=known, level=level, first_only=first_only)
 
     def annotate_html(
@@ -124,8 +129,9 @@ class Annotator:
 
         if not isinstance(html, (str, bytes)):
             raise TypeError(f"annotate_html() needs html as str or bytes, not {type(html).__name__}")
+        check_options(lang=lang, known=known, level=level, first_only=first_only)
         page = visible_text(html)
-        annotations = self.annotate_text(page.text, lang=lang, known=known, level=level, first_only=first_only)
+        annotations = self._annotate(page.text, page.breaks, known=known, level=level, first_only=first_only)
         resolved_lang = detect_lang(page.text) if lang == "auto" else lang
         return HtmlAnnotation(page, annotations, resolved_lang)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html as html_lib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import lxml.etree as etree
@@ -26,6 +26,14 @@ SKIP_TAGS = frozenset({
     "svg", "math", "noscript", "template", "iframe", "object", "head", "title", "tadoru-tooltip",
 })
 TERM_TAG = "tadoru-term"
+#: Elements that end a run of words: text on either side of their edges never forms one term,
+#: even when the page's markup puts no whitespace there (``<p>model</p><p>card</p>``).
+BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "dialog", "div", "dl", "dt",
+    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
+    "img", "li", "main", "nav", "ol", "p", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead",
+    "tr", "ul", "body", "html",
+})
 
 
 class HtmlTooDeep(ValueError):
@@ -51,6 +59,7 @@ class VisibleText:
     slots: list[TextSlot]
     root: etree._Element | None
     doctype: str
+    breaks: list[int] = field(default_factory=list)  # offsets of block edges, sorted
 
 
 def parse_html(source: str | bytes) -> etree._Element | None:
@@ -79,12 +88,23 @@ def visible_text(source: str | bytes) -> VisibleText:
     start_at = body if body is not None else root
     parts: list[str] = []
     slots: list[TextSlot] = []
+    breaks: list[int] = []
     pos = 0
     for element, tail, value in _text_nodes(start_at):
+        # A tail follows the end of its element; own text follows the element's start.  Either
+        # edge of a block element is a word break.
+        if element.tag in BLOCK_TAGS or (tail and _ends_block(element)):
+            if not breaks or breaks[-1] != pos:
+                breaks.append(pos)
         slots.append(TextSlot(element, tail, pos, pos + len(value)))
         parts.append(value)
         pos += len(value)
-    return VisibleText("".join(parts), slots, root, doctype)
+    return VisibleText("".join(parts), slots, root, doctype, breaks)
+
+
+def _ends_block(element: etree._Element) -> bool:
+    """Is there a block edge between ``element``'s content and its tail?"""
+    return isinstance(element.tag, str) and element.tag in BLOCK_TAGS
 
 
 def _text_nodes(top: etree._Element) -> Iterator[tuple[etree._Element, bool, str]]:

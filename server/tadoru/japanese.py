@@ -29,26 +29,34 @@ class JapaneseTokenizer:
         self._lock = threading.Lock()
 
     @cached_property
-    def _nlp(self):  # type: ignore[no-untyped-def]
-        import spacy
+    def _sudachi(self):  # type: ignore[no-untyped-def]
+        """The Sudachi tokenizer and split mode of spaCy's Japanese pipeline.
 
-        return spacy.blank("ja", config=_SPACY_CONFIG)
+        spaCy's own ``JapaneseTokenizer.__call__`` also builds tags, lemmas and readings for
+        every token — eight times the cost of the segmentation, which is all a word-edge
+        question needs (measured: 280 µs vs 34 µs per sentence).  So the segmentation is asked
+        of the very Sudachi tokenizer spaCy configured, with spaCy's split mode.
+        """
+        import spacy
+        from sudachipy import SplitMode
+
+        ja_tokenizer = spacy.blank("ja", config=_SPACY_CONFIG).tokenizer
+        mode = {"A": SplitMode.A, "B": SplitMode.B, "C": SplitMode.C}[ja_tokenizer.split_mode or "A"]
+        return ja_tokenizer.tokenizer, mode
 
     def load(self) -> None:
         """Load the dictionary now (it takes a moment) instead of on the first request."""
-        with self._lock:
-            self._nlp.tokenizer("学習")
+        self.word_edges("学習")
 
     def word_edges(self, text: str) -> set[int]:
         """Offsets in ``text`` where a word starts or ends."""
         if not text:
             return {0}
+        tokenizer, mode = self._sudachi
         with self._lock:  # SudachiPy tokenizers must not be entered from two threads at once
-            doc = self._nlp.tokenizer(text)
-        edges = {0, len(text)}
-        for token in doc:
-            edges.add(token.idx)
-            edges.add(token.idx + len(token.text))
+            morphemes = tokenizer.tokenize(text, mode)
+            edges = {m.begin() for m in morphemes}
+        edges.add(len(text))
         return edges
 
 

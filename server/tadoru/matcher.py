@@ -8,13 +8,15 @@ The automaton scans the normalised text once, so a call costs time linear in the
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import ahocorasick
 
 from .japanese import JapaneseTokenizer, WordEdges
 from .lexicon import Lexicon
-from .normalize import Normalized, normalize
+from .normalize import normalize
 from .variants import match_keys
 
 LATIN, JAPANESE, OTHER = "w", "j", "o"
@@ -62,6 +64,9 @@ class Candidate:
     end: int
     concept: str
     ambiguous: bool
+    #: Japanese edges (offsets) still to be confirmed as word edges by Sudachi; the check is
+    #: deferred to overlap resolution, so a span inside a longer winner is never tokenised.
+    unverified: tuple[int, ...] = ()
 
 
 class CompiledLexicon:
@@ -87,38 +92,48 @@ class CompiledLexicon:
             self.automaton.make_automaton()
         self.size = len(table)
 
-    def find(self, text: str, norm: Normalized | None = None) -> list[Candidate]:
-        """All candidate spans of lexicon terms in ``text`` (overlapping, unordered)."""
+    def find(self, text: str, breaks: Sequence[int] = ()) -> list[Candidate]:
+        """All candidate spans of lexicon terms in ``text`` (overlapping, unordered).
+
+        ``breaks`` are sorted offsets where the text has an invisible word break, such as
+        the edge of a paragraph in a page whose text nodes were joined without spaces: a
+        term may start or end there and never spans one.
+        """
         if not self.size or not text:
             return []
-        norm = norm or normalize(text)
+        norm = normalize(text)
         s = norm.text
         n = len(s)
-        edges: WordEdges | None = None
+        break_set = frozenset(breaks)
         out: list[Candidate] = []
         for last, (length, start_cls, end_cls, entries) in self.automaton.iter(s):
             i, j = last - length + 1, last + 1
             needs_ja_start = needs_ja_end = False
+            glued_start = glued_end = False
             if i > 0:
                 prev = s[i - 1]
                 if start_cls == LATIN:
-                    if _is_latin_word(prev):
-                        continue
+                    glued_start = _is_latin_word(prev)
                 elif start_cls == JAPANESE:
                     needs_ja_start = _same_word_risk(prev, s[i])
             if j < n:
                 nxt = s[j]
                 if end_cls == LATIN:
-                    if _is_latin_word(nxt):
-                        continue
+                    glued_end = _is_latin_word(nxt)
                 elif end_cls == JAPANESE:
                     needs_ja_end = _same_word_risk(s[j - 1], nxt)
+            if (glued_start or glued_end) and not break_set:
+                continue
             start, end = norm.original_span(i, j)
-            if needs_ja_start or needs_ja_end:
-                if edges is None:
-                    edges = WordEdges(text, self.japanese)
-                if (needs_ja_start and not edges.is_edge(start)) or (needs_ja_end and not edges.is_edge(end)):
+            if break_set:
+                if (glued_start and start not in break_set) or (glued_end and end not in break_set):
                     continue
+                k = bisect.bisect_right(breaks, start)
+                if k < len(breaks) and breaks[k] < end:
+                    continue
+                needs_ja_start = needs_ja_start and start not in break_set
+                needs_ja_end = needs_ja_end and end not in break_set
+            unverified = (start,) * needs_ja_start + (end,) * needs_ja_end
             written: str | None = None
             for entry in entries:
                 if entry.cased is not None:
@@ -126,9 +141,13 @@ class CompiledLexicon:
                         written = normalize(text[start:end], fold=False).text.replace(" ", "")
                     if written != entry.cased:
                         continue
-                out.append(Candidate(start, end, entry.concept, entry.ambiguous))
+                out.append(Candidate(start, end, entry.concept, entry.ambiguous, unverified))
                 break
         return out
+
+    def word_edges(self, text: str) -> WordEdges:
+        """Sudachi's word edges for ``text``, computed sentence by sentence on demand."""
+        return WordEdges(text, self.japanese)
 
 
 def _same_word_risk(left: str, right: str) -> bool:
@@ -141,14 +160,20 @@ def _same_word_risk(left: str, right: str) -> bool:
     return a is not None and a == b
 
 
-def resolve_overlaps(candidates: list[Candidate]) -> list[Candidate]:
-    """Longest match wins (then the earlier one); the result never overlaps and is ordered."""
+def resolve_overlaps(candidates: list[Candidate], edges: WordEdges | None = None) -> list[Candidate]:
+    """Longest match wins (then the earlier one); the result never overlaps and is ordered.
+
+    A candidate with unverified Japanese edges is checked against ``edges`` only when it
+    would win; one that cuts a word is dropped and shorter candidates get their turn.
+    """
     if not candidates:
         return []
     chosen: list[Candidate] = []
     taken = bytearray(max(c.end for c in candidates))  # 1 where a chosen span lies
     for c in sorted(candidates, key=lambda c: (c.start - c.end, c.start)):
         if taken.find(1, c.start, c.end) != -1:
+            continue
+        if c.unverified and (edges is None or not all(edges.is_edge(p) for p in c.unverified)):
             continue
         taken[c.start : c.end] = b"\x01" * (c.end - c.start)
         chosen.append(c)
