@@ -61,7 +61,7 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["html", "json", "both"]), default="html", show_default=True, help="Batch outputs: annotated HTML, W3C Web Annotation JSON-LD, or both.")
 @click.option("--known", "known_file", type=click.Path(dir_okay=False), help="Known-terms JSON file (the extension's export): these terms are not highlighted.")
 @click.option("--level", type=click.IntRange(1, 3), default=1, show_default=True, help="Hide terms below this level (1 shows all).")
-@click.option("--lang", type=click.Choice(["auto", "ja", "en"]), default="auto", show_default=True)
+@click.option("--lang", type=click.Choice(["auto", "ja", "en"]), default="auto", show_default=True, help="Language of the text (auto detects Japanese or English per document).")
 @click.option("--first-only", is_flag=True, help="Mark only the first occurrence of each term.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Worker processes for a batch (default: number of cores).")
 @click.option("--server", "server_url", help="Annotate through a running Tadoru service at this URL instead of in-process.")

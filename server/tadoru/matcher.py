@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -45,8 +46,13 @@ def japanese_script(ch: str) -> str | None:
     return None
 
 
+_ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
 def _is_latin_word(ch: str) -> bool:
-    return char_class(ch) == LATIN
+    if ch in _ASCII_WORD:
+        return True
+    return not ch.isascii() and char_class(ch) == LATIN
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +64,9 @@ class Entry:
     ambiguous: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
+    """A span that may become an annotation (a tuple: tens of thousands are made per MB)."""
+
     start: int  # original text, code points
     end: int
     concept: str
@@ -105,6 +112,7 @@ class CompiledLexicon:
         s = norm.text
         n = len(s)
         break_set = frozenset(breaks)
+        identity = norm.is_identity
         out: list[Candidate] = []
         for last, (length, start_cls, end_cls, entries) in self.automaton.iter(s):
             i, j = last - length + 1, last + 1
@@ -124,7 +132,7 @@ class CompiledLexicon:
                     needs_ja_end = _same_word_risk(s[j - 1], nxt)
             if (glued_start or glued_end) and not break_set:
                 continue
-            start, end = norm.original_span(i, j)
+            start, end = (i, j) if identity else norm.original_span(i, j)
             if break_set:
                 if (glued_start and start not in break_set) or (glued_end and end not in break_set):
                     continue

@@ -100,6 +100,11 @@ class Normalized:
     _seg_orig: list[int]
     _seg_spans: list[list[tuple[int, int]] | None]
 
+    @property
+    def is_identity(self) -> bool:
+        """True when copy offsets equal original offsets (most English text)."""
+        return len(self._seg_norm) == 1 and self._seg_spans[0] is None and len(self.text) == self.original_length
+
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Original ``[start, end)`` of the copy's ``[start, end)`` (``end > start``).
 
