@@ -18,6 +18,7 @@ from functools import cached_property
 # question asked here: would a reader see this span as (part of) one word?
 _SPACY_CONFIG = {"nlp": {"tokenizer": {"split_mode": "C"}}}
 _SENTENCE_END = re.compile(r"[。．！？!?\n]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _MAX_WINDOW = 1000  # characters; far below Sudachi's 49,149-byte input limit
 _MARGIN = 100
 
@@ -53,6 +54,7 @@ class JapaneseTokenizer:
         if not text:
             return {0}
         tokenizer, mode = self._sudachi
+        text = _LONE_SURROGATE.sub("\ufffd", text)  # Sudachi takes UTF-8 only; same length
         with self._lock:  # SudachiPy tokenizers must not be entered from two threads at once
             morphemes = tokenizer.tokenize(text, mode)
             edges = {m.begin() for m in morphemes}
