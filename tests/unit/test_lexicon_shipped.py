@@ -10,7 +10,7 @@ from tadoru.lexicon_export import export
 from tadoru.lexicon_stats import lexicon_stats
 
 #: Ceiling for ``tadoru lexicon check --strict`` warnings; lower it as definitions improve.
-MAX_STRICT_WARNINGS = 60
+MAX_STRICT_WARNINGS = 5
 
 
 def test_no_problems_and_at_least_500_concepts(lexicon):
