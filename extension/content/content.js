@@ -1,0 +1,302 @@
+/*
+ * The content script's orchestration: settings → walk → service worker → anchor → mark,
+ * then the tooltip, the observer for content added later, and reactions to the reader's
+ * changes (a term marked known, the site switched off, a new level).
+ *
+ * Every step that touches the page lives in its own file (walk.js, anchor.js, mark.js,
+ * observe.js); this file only decides when they run.  When anything goes wrong with the
+ * service the page is left exactly as it was: nothing is marked until the answer is in hand.
+ */
+(function () {
+  "use strict";
+
+  if (globalThis.__tadoruContentLoaded) return; // injected twice (e.g. reloaded extension)
+  globalThis.__tadoruContentLoaded = true;
+
+  const S = globalThis.TadoruSettings;
+  const M = globalThis.TadoruMessages;
+  const { walkText, pageRoot, insideSkipped } = globalThis.TadoruWalk;
+  const { anchorAll } = globalThis.TadoruAnchor;
+  const { markPlaced, unmark, countMarks } = globalThis.TadoruMark;
+
+  /** Text sent in one request, in UTF-16 units: well under the service's 5 MiB body cap. */
+  const MAX_REQUEST_CHARS = 400000;
+
+  const state = {
+    settings: null,
+    known: new Set(),
+    running: false,
+    generation: 0, // bumped on every restart: answers for an older generation are dropped
+    done: new WeakSet(), // text nodes already sent to the service
+    markedTerms: new Set(), // for "first occurrence only" across batches
+    cards: new Map(),
+    observer: null,
+    tooltip: null,
+    tooltipCss: null,
+    tooltipPending: false,
+    queue: Promise.resolve(),
+    busy: 0, // batches queued or waiting for the service
+    timings: { startMs: performance.now(), walkMs: 0, requestMs: 0, serviceMs: 0, anchorMs: 0, markMs: 0, batches: 0, sentChars: 0, anchoredByQuote: 0, dropped: 0 },
+    lastError: null,
+  };
+
+  function now() {
+    return performance.now();
+  }
+
+  function isServicePage(settings) {
+    try {
+      return new URL(settings.serviceUrl).origin === location.origin;
+    } catch (_) {
+      return false;
+    }
+  }
+
+  function shouldRun(settings) {
+    return /^https?:$/.test(location.protocol) && !isServicePage(settings) && S.siteEnabled(settings, location.hostname);
+  }
+
+  // ------------------------------------------------------------------ annotate
+
+  /** Split a walk into walks of at most MAX_REQUEST_CHARS (at text-node boundaries). */
+  function chunks(walk) {
+    if (walk.text.length <= MAX_REQUEST_CHARS) return [walk];
+    const out = [];
+    let nodes = [];
+    let size = 0;
+    const flush = () => {
+      if (!nodes.length) return;
+      const base = nodes[0].start;
+      const limit = nodes[nodes.length - 1].end;
+      const rebased = nodes.map((n) => ({ ...n, start: n.start - base, end: n.end - base }));
+      const breaks = walk.breaks.filter((b) => b >= base && b < limit).map((b) => b - base);
+      out.push({ text: rebased.map((n) => n.data).join(""), nodes: rebased, breaks });
+      nodes = [];
+      size = 0;
+    };
+    for (const n of walk.nodes) {
+      if (size && size + n.data.length > MAX_REQUEST_CHARS) flush();
+      nodes.push(n);
+      size += n.data.length;
+    }
+    flush();
+    return out;
+  }
+
+  /** Annotate the not-yet-done text under `roots`; batches run one after another. */
+  function annotateRoots(roots) {
+    const generation = state.generation;
+    state.busy++;
+    state.queue = state.queue
+      .then(() => (generation === state.generation ? annotateNow(roots, generation) : null))
+      .catch((err) => reportError(err))
+      .finally(() => state.busy--);
+    return state.queue;
+  }
+
+  async function annotateNow(roots, generation) {
+    const t0 = now();
+    const walk = walkText(roots, (n) => state.done.has(n));
+    state.timings.walkMs += now() - t0;
+    if (!walk.text.trim()) return;
+    for (const n of walk.nodes) state.done.add(n.node);
+    for (const part of chunks(walk)) {
+      state.timings.sentChars += part.text.length;
+      const t1 = now();
+      const result = await M.send("annotate", { text: part.text, breaks: part.breaks, url: location.href });
+      state.timings.requestMs += now() - t1;
+      if (result.timing && typeof result.timing.fetchMs === "number") state.timings.serviceMs += result.timing.fetchMs;
+      if (generation !== state.generation) return; // settings changed meanwhile: a newer run is on
+      state.lastError = null;
+      for (const [id, card] of Object.entries(result.terms)) state.cards.set(id, card);
+      applyAnnotations(part, result.annotations, roots);
+    }
+    report();
+  }
+
+  function applyAnnotations(walk, annotations, roots) {
+    const t0 = now();
+    let wanted = annotations.filter((a) => !state.known.has(a.term));
+    if (state.settings.firstOnly) {
+      wanted = wanted.filter((a) => {
+        if (state.markedTerms.has(a.term)) return false;
+        state.markedTerms.add(a.term);
+        return true;
+      });
+    }
+    const sent = new Set(walk.nodes.map((n) => n.node));
+    const rewalk = () => {
+      const fresh = walkText(roots, (n) => state.done.has(n) && !sent.has(n));
+      for (const n of fresh.nodes) state.done.add(n.node);
+      return fresh;
+    };
+    const anchored = anchorAll(walk, wanted, rewalk);
+    state.timings.anchorMs += now() - t0;
+    state.timings.anchoredByQuote += anchored.byQuote;
+    state.timings.dropped += anchored.dropped;
+    const t1 = now();
+    quietly(() => markPlaced(anchored.snapshot, anchored.placed, state.done));
+    state.timings.markMs += now() - t1;
+    state.timings.batches++;
+    // The tooltip's host element joins the page only once there is something to explain.
+    if (anchored.placed.length && !state.tooltip && !state.tooltipPending) attachTooltip();
+  }
+
+  function quietly(fn) {
+    return state.observer ? state.observer.quietly(fn) : fn();
+  }
+
+  function reportError(err) {
+    const e = M.TadoruError.from(err);
+    state.lastError = e.toPlain();
+    // The worker has already set the badge; the page stays as it was.
+    console.info(`Tadoru: ${e.message} (${e.code})`);
+  }
+
+  function report() {
+    const count = countMarks(document);
+    const timings = { ...state.timings };
+    M.send("pageReport", { count, timings }).catch(() => {});
+  }
+
+  // ------------------------------------------------------------------ tooltip
+
+  async function attachTooltip() {
+    detachTooltip();
+    state.tooltipPending = true;
+    try {
+      await attachTooltipNow();
+    } finally {
+      state.tooltipPending = false;
+    }
+  }
+
+  async function attachTooltipNow() {
+    const Tooltip = globalThis.TadoruTooltip;
+    if (!Tooltip || typeof Tooltip.attach !== "function") {
+      console.warn("Tadoru: the tooltip script is missing; highlights work without tooltips");
+      return;
+    }
+    if (state.tooltipCss === null) {
+      try {
+        state.tooltipCss = (await M.send("tooltipCss", {})).css;
+      } catch (_) {
+        state.tooltipCss = "";
+      }
+    }
+    if (!state.running) return;
+    const serviceUrl = state.settings.serviceUrl;
+    state.tooltip = Tooltip.attach({
+      root: document,
+      lang: S.definitionLang(state.settings.definitionLang, chrome.i18n.getUILanguage()),
+      getCard: getCard,
+      termPageUrl: (id) => `${serviceUrl}/terms/${encodeURIComponent(id)}`,
+      onKnown: markKnown,
+      cssText: state.tooltipCss,
+    });
+  }
+
+  function detachTooltip() {
+    if (state.tooltip) {
+      try {
+        state.tooltip.destroy();
+      } catch (_) {
+        /* already gone with the page */
+      }
+    }
+    state.tooltip = null;
+  }
+
+  async function getCard(id) {
+    if (state.cards.has(id)) return state.cards.get(id);
+    const card = await M.send("term", { id });
+    state.cards.set(id, card);
+    return card;
+  }
+
+  async function markKnown(id) {
+    forget([id]); // at once on this page; other tabs follow through storage.onChanged
+    state.known.add(id);
+    await M.send("knownAdd", { id });
+  }
+
+  function forget(ids) {
+    if (state.tooltip) state.tooltip.close();
+    quietly(() => unmark(document, ids));
+    report();
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  function start() {
+    state.running = true;
+    state.generation++;
+    state.done = new WeakSet();
+    state.markedTerms = new Set();
+    const body = pageRoot(document);
+    state.observer = globalThis.TadoruObserve.create(body, onAdded);
+    state.observer.start();
+    annotateRoots([body]);
+  }
+
+  function stop() {
+    state.running = false;
+    state.generation++;
+    if (state.observer) state.observer.stop();
+    state.observer = null;
+    detachTooltip();
+    unmark(document, null);
+  }
+
+  function onAdded(nodes) {
+    if (!state.running) return;
+    const fresh = nodes.filter((n) => !(n.nodeType === 3 && state.done.has(n)) && !insideSkipped(n.nodeType === 3 ? n.parentNode : n));
+    if (fresh.length) annotateRoots(fresh);
+  }
+
+  function onStorageChanged(changes, area) {
+    if (area !== "local") return;
+    if (changes.known) {
+      const next = new Set(S.knownFromChange(changes.known));
+      const added = Array.from(next).filter((id) => !state.known.has(id));
+      state.known = next;
+      if (added.length && state.running) forget(added);
+    }
+    if (changes.settings) {
+      const old = state.settings;
+      const next = S.migrate(changes.settings.newValue);
+      state.settings = next;
+      const wasOn = state.running;
+      const isOn = shouldRun(next);
+      const redo = ["serviceUrl", "level", "firstOnly"].some((k) => old[k] !== next[k]);
+      if (wasOn && (!isOn || redo)) stop();
+      if (isOn && (!wasOn || redo)) start();
+      else if (isOn && old.definitionLang !== next.definitionLang && state.tooltip) attachTooltip();
+    }
+  }
+
+  function pageInfo() {
+    const settings = state.settings || S.validate({});
+    return {
+      host: location.hostname,
+      enabled: S.siteEnabled(settings, location.hostname),
+      running: state.running,
+      busy: state.busy,
+      count: countMarks(document),
+      servicePage: isServicePage(settings),
+      lastError: state.lastError,
+      timings: { ...state.timings },
+    };
+  }
+
+  async function main() {
+    M.listen({ pageInfo });
+    const [settings, known] = await Promise.all([S.load(), S.loadKnown()]);
+    state.settings = settings;
+    state.known = new Set(known);
+    chrome.storage.onChanged.addListener(onStorageChanged);
+    if (shouldRun(settings)) start();
+  }
+
+  main().catch(reportError);
+})();

@@ -1,0 +1,108 @@
+/*
+ * The page's visible text: its text nodes in document order, skipping what readers do not read
+ * as prose (SPEC §3) and Tadoru's own UI.
+ *
+ * This is the same walk as `server/tadoru/htmltext.py` (`SKIP_TAGS`, `[contenteditable]`), so the
+ * text the extension sends is the text the service would see in the same page; a test compares
+ * the two lists and the two walks' output on every fixture page.  The extension sends this
+ * text (not the HTML), so the offsets that come back index exactly these nodes.
+ *
+ * Plain script: defines `globalThis.TadoruWalk`.
+ */
+(function (root) {
+  "use strict";
+
+  /** Elements whose text is never annotated: keep equal to htmltext.py's SKIP_TAGS. */
+  const SKIP_TAGS = new Set([
+    "code", "pre", "kbd", "samp", "script", "style", "textarea", "input", "select", "button",
+    "svg", "math", "noscript", "template", "iframe", "object", "head", "title", "tadoru-tooltip",
+  ]);
+  /**
+   * Elements whose edges are word breaks even without whitespace in the markup
+   * (`<td>LoRA</td><td>22GB</td>`): keep equal to htmltext.py's BLOCK_TAGS.
+   */
+  const BLOCK_TAGS = new Set([
+    "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "dialog", "div", "dl", "dt",
+    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
+    "img", "li", "main", "nav", "ol", "p", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead",
+    "tr", "ul", "body", "html",
+  ]);
+  /** Tadoru's highlight element: text inside it is already done, never walked again. */
+  const TERM_TAG = "tadoru-term";
+
+  function isSkippedElement(el) {
+    const tag = el.localName;
+    if (SKIP_TAGS.has(tag) || tag === TERM_TAG) return true;
+    const editable = el.getAttribute("contenteditable");
+    return editable !== null && editable.toLowerCase() !== "false";
+  }
+
+  /** Whether `node` sits inside a skipped element (or is one), looking up to the document. */
+  function insideSkipped(node) {
+    for (let n = node.nodeType === 1 ? node : node.parentNode; n && n.nodeType === 1; n = n.parentNode) {
+      if (isSkippedElement(n)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Whether a block edge comes right before text node `node`, by htmltext.py's rule: the node
+   * is the first child of a block element, or follows a block element.  (A node after a
+   * comment or another text node is not: the server's parser sees one run of text there.)
+   */
+  function breakBefore(node) {
+    const prev = node.previousSibling;
+    if (prev === null) return node.parentNode !== null && node.parentNode.nodeType === 1 && BLOCK_TAGS.has(node.parentNode.localName);
+    return prev.nodeType === 1 && BLOCK_TAGS.has(prev.localName);
+  }
+
+  /**
+   * Text nodes under `roots` (elements or text nodes), in document order, with their UTF-16
+   * offsets in the concatenated text.  `exclude(textNode)` drops nodes already annotated.
+   *
+   * Returns `{text, nodes: [{node, start, end, data}], breaks}`; `data` is the node's text
+   * when walked, so a caller can tell later whether the page changed it meanwhile; `breaks`
+   * are the UTF-16 offsets where a block edge separates words (sorted, no duplicates).
+   */
+  function walkText(roots, exclude) {
+    const nodes = [];
+    const parts = [];
+    const breaks = [];
+    let pos = 0;
+    const take = (node) => {
+      const data = node.data;
+      if (!data || (exclude && exclude(node))) return;
+      if (breakBefore(node) && breaks[breaks.length - 1] !== pos) breaks.push(pos);
+      nodes.push({ node, start: pos, end: pos + data.length, data });
+      parts.push(data);
+      pos += data.length;
+    };
+    for (const top of roots) {
+      if (!top || !top.isConnected) continue;
+      if (top.nodeType === 3) {
+        if (!insideSkipped(top.parentNode)) take(top);
+        continue;
+      }
+      if (top.nodeType !== 1 && top.nodeType !== 11) continue;
+      if (top.nodeType === 1 && insideSkipped(top)) continue;
+      const doc = top.ownerDocument || document;
+      const walker = doc.createTreeWalker(top, 0x1 | 0x4 /* SHOW_ELEMENT | SHOW_TEXT */, {
+        acceptNode(node) {
+          if (node.nodeType === 1) return isSkippedElement(node) ? 2 /* REJECT */ : 3; /* SKIP */
+          return 1; /* ACCEPT */
+        },
+      });
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) take(n);
+    }
+    return { text: parts.join(""), nodes, breaks };
+  }
+
+  /** The starting point of the page walk: `<body>`, as on the server. */
+  function pageRoot(doc) {
+    return doc.body || doc.documentElement;
+  }
+
+  const api = Object.freeze({ SKIP_TAGS, BLOCK_TAGS, TERM_TAG, isSkippedElement, insideSkipped, breakBefore, walkText, pageRoot });
+  root.TadoruWalk = api;
+  if (typeof module !== "undefined" && module.exports) module.exports = api;
+})(typeof globalThis !== "undefined" ? globalThis : self);

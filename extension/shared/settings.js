@@ -1,0 +1,218 @@
+/*
+ * The reader's settings and known-terms list: defaults, validation, versioned storage.
+ *
+ * Stored in `chrome.storage.local` under two keys so that a click on "I know this" does not
+ * rewrite (and re-broadcast) the settings:
+ *   settings: {version, serviceUrl, level, definitionLang, firstOnly, siteMode, sites}
+ *   known:    {version, ids: [term ids]}
+ * Every read goes through `migrate()`, which upgrades an older stored version one step at a
+ * time and replaces any value that is not valid with its default, so no part of the extension
+ * ever sees a half-valid setting.
+ *
+ * Plain script: defines `globalThis.TadoruSettings` (used by the worker, content script,
+ * popup and options page alike).
+ */
+(function (root) {
+  "use strict";
+
+  const VERSION = 1;
+  const KNOWN_VERSION = 1;
+  const DEFAULT_SERVICE_URL = "http://127.0.0.1:8765";
+
+  const DEFAULTS = Object.freeze({
+    version: VERSION,
+    serviceUrl: DEFAULT_SERVICE_URL,
+    level: 1, // 1 shows every term, 3 only specialist terms
+    definitionLang: "auto", // "auto" follows the browser's language
+    firstOnly: false, // mark only the first occurrence of each term
+    siteMode: "all", // "all": every site except `sites`; "listed": only `sites`
+    sites: [], // host names (a name also covers its subdomains)
+  });
+
+  const CHOICES = Object.freeze({
+    level: [1, 2, 3],
+    definitionLang: ["auto", "ja", "en"],
+    siteMode: ["all", "listed"],
+  });
+
+  /** A service URL without trailing slash, or null when it is not an http(s) URL. */
+  function normalizeServiceUrl(value) {
+    if (typeof value !== "string") return null;
+    let url;
+    try {
+      url = new URL(value.trim());
+    } catch (_) {
+      return null;
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") return null;
+    if (url.username || url.password || url.search || url.hash) return null;
+    return url.origin + url.pathname.replace(/\/+$/, "");
+  }
+
+  /**
+   * The host-permission match pattern covering a service URL: scheme and host, any port (match
+   * patterns cover every port; the manifest's loopback hosts are written the same way).
+   */
+  function originPattern(serviceUrl) {
+    const url = new URL(serviceUrl);
+    return `${url.protocol}//${url.hostname}/*`;
+  }
+
+  /** A host name as the reader may type it ("https://Example.com/x", "*.example.com") → "example.com". */
+  function normalizeHost(value) {
+    if (typeof value !== "string") return null;
+    let host = value.trim().toLowerCase();
+    if (!host) return null;
+    host = host.replace(/^[a-z][a-z0-9+.-]*:\/\//, "").replace(/^\*\./, "");
+    host = host.split(/[/?#]/)[0];
+    try {
+      host = new URL("http://" + host).hostname.replace(/\.$/, ""); // punycode, no port
+    } catch (_) {
+      return null;
+    }
+    return host || null;
+  }
+
+  function normalizeHosts(list) {
+    const out = [];
+    for (const item of Array.isArray(list) ? list : []) {
+      const host = normalizeHost(item);
+      if (host && !out.includes(host)) out.push(host);
+    }
+    return out;
+  }
+
+  /** Settings with every invalid or missing field replaced by its default. */
+  function validate(raw) {
+    const s = raw && typeof raw === "object" ? raw : {};
+    const out = { version: VERSION };
+    out.serviceUrl = normalizeServiceUrl(s.serviceUrl) || DEFAULTS.serviceUrl;
+    out.level = CHOICES.level.includes(Number(s.level)) ? Number(s.level) : DEFAULTS.level;
+    out.definitionLang = CHOICES.definitionLang.includes(s.definitionLang) ? s.definitionLang : DEFAULTS.definitionLang;
+    out.firstOnly = typeof s.firstOnly === "boolean" ? s.firstOnly : DEFAULTS.firstOnly;
+    out.siteMode = CHOICES.siteMode.includes(s.siteMode) ? s.siteMode : DEFAULTS.siteMode;
+    out.sites = normalizeHosts(s.sites);
+    return out;
+  }
+
+  /**
+   * One function per stored version, each turning version n into version n + 1.  Version 0 is
+   * "nothing stored yet" (or settings written before versions existed).
+   */
+  const MIGRATIONS = Object.freeze({
+    0: (old) => ({ ...DEFAULTS, ...(old && typeof old === "object" ? old : {}), version: 1 }),
+  });
+
+  function migrate(stored) {
+    let s = stored && typeof stored === "object" ? { ...stored } : {};
+    let version = Number.isInteger(s.version) ? s.version : 0;
+    if (version > VERSION) version = VERSION; // written by a newer extension: keep what validates
+    while (version < VERSION) {
+      s = MIGRATIONS[version](s);
+      version = s.version;
+    }
+    return validate(s);
+  }
+
+  function storage() {
+    return chrome.storage.local;
+  }
+
+  async function load() {
+    const got = await storage().get("settings");
+    return migrate(got.settings);
+  }
+
+  /** Merge `changes` into the stored settings; invalid values are refused with an Error. */
+  async function save(changes) {
+    const current = await load();
+    const next = { ...current, ...changes };
+    if ("serviceUrl" in changes && !normalizeServiceUrl(changes.serviceUrl)) {
+      throw new Error(`not an http(s) URL: ${changes.serviceUrl}`);
+    }
+    const valid = validate(next);
+    await storage().set({ settings: valid });
+    return valid;
+  }
+
+  // ------------------------------------------------------------------ known terms
+
+  function cleanIds(ids) {
+    const out = [];
+    for (const id of Array.isArray(ids) ? ids : []) {
+      if (typeof id !== "string") continue;
+      const trimmed = id.trim();
+      if (trimmed && !out.includes(trimmed)) out.push(trimmed);
+    }
+    return out;
+  }
+
+  async function loadKnown() {
+    const got = await storage().get("known");
+    const k = got.known;
+    if (k && typeof k === "object" && Array.isArray(k.ids)) return cleanIds(k.ids);
+    if (Array.isArray(k)) return cleanIds(k); // pre-version form
+    return [];
+  }
+
+  async function saveKnown(ids) {
+    const clean = cleanIds(ids).sort();
+    await storage().set({ known: { version: KNOWN_VERSION, ids: clean } });
+    return clean;
+  }
+
+  async function addKnown(newIds) {
+    const ids = await loadKnown();
+    return saveKnown(ids.concat(newIds));
+  }
+
+  async function removeKnown(id) {
+    const ids = await loadKnown();
+    return saveKnown(ids.filter((x) => x !== id));
+  }
+
+  /** The known ids stored in a `chrome.storage.onChanged` change of the "known" key. */
+  function knownFromChange(change) {
+    const v = change && change.newValue;
+    if (v && typeof v === "object" && Array.isArray(v.ids)) return cleanIds(v.ids);
+    return Array.isArray(v) ? cleanIds(v) : [];
+  }
+
+  // ------------------------------------------------------------------ sites and language
+
+  function hostMatches(entry, hostname) {
+    const host = String(hostname || "").toLowerCase();
+    return host === entry || host.endsWith("." + entry);
+  }
+
+  /** Whether the extension runs on pages of `hostname`. */
+  function siteEnabled(settings, hostname) {
+    const listed = settings.sites.some((entry) => hostMatches(entry, hostname));
+    return settings.siteMode === "all" ? !listed : listed;
+  }
+
+  /** Settings after the reader switched the extension on or off for `hostname`. */
+  function withSite(settings, hostname, enabled) {
+    const host = normalizeHost(hostname);
+    if (!host) return settings;
+    const wantListed = settings.siteMode === "all" ? !enabled : enabled;
+    let sites = settings.sites.filter((entry) => !hostMatches(entry, host));
+    if (wantListed) sites = sites.concat([host]);
+    return { ...settings, sites };
+  }
+
+  /** "ja" or "en": the definition language for a setting, given the browser's UI language. */
+  function definitionLang(setting, uiLanguage) {
+    if (setting === "ja" || setting === "en") return setting;
+    return String(uiLanguage || "").toLowerCase().startsWith("ja") ? "ja" : "en";
+  }
+
+  const api = Object.freeze({
+    VERSION, KNOWN_VERSION, DEFAULTS, CHOICES, DEFAULT_SERVICE_URL, MIGRATIONS,
+    normalizeServiceUrl, originPattern, normalizeHost, normalizeHosts, validate, migrate, load, save,
+    loadKnown, saveKnown, addKnown, removeKnown, knownFromChange, cleanIds,
+    siteEnabled, withSite, hostMatches, definitionLang,
+  });
+  root.TadoruSettings = api;
+  if (typeof module !== "undefined" && module.exports) module.exports = api;
+})(typeof globalThis !== "undefined" ? globalThis : self);

@@ -1,0 +1,488 @@
+/*
+ * Tadoru shared tooltip (SPEC §7) — ONE copy, used by the browser extension, the service's web
+ * pages (served at /static/tooltip.js) and the batch outputs (inlined). Plain script: no
+ * modules, no build step, no network access of its own, no innerHTML: every piece of text is
+ * set with textContent.
+ *
+ * API (stable, version 1) — defines globalThis.TadoruTooltip:
+ *
+ *   const tip = TadoruTooltip.attach({
+ *     root: document,                 // Document, Element or ShadowRoot holding the highlights
+ *                                     //   <tadoru-term data-term="ID" tabindex="0">text</tadoru-term>
+ *                                     //   (event delegation: terms added later work too)
+ *     lang: "ja" | "en",              // language of the definition and of the tooltip's own words
+ *     getCard: async (id) => card,    // SPEC §4 term card {id, label:{en,ja}, definition:{en,ja},
+ *                                     //   level, deeper:[ids], related:[ids], links, ...}
+ *                                     //   (results are cached per attach(); a rejection shows an
+ *                                     //   error line and is retried next time)
+ *     termPageUrl: (id) => url|null,  // optional: link to the term page (null/absent hides it)
+ *     onKnown: async (id) => {},      // optional: "I know this" clicked (null/absent hides the
+ *                                     //   button); the caller un-highlights the term
+ *     cssText: "...",                 // the stylesheet put inside the shadow root, as text
+ *     cssUrl: "...",                  //   …or as a URL (give one of them; tooltip.css is it)
+ *     linkTarget: "_blank"            // optional: target of the term-page link (default "_blank")
+ *   }) -> { open(el), close(), destroy() }
+ *
+ *   tip.open(el)   open the card of a <tadoru-term> element (as a click would: it stays open)
+ *   tip.close()    close it
+ *   tip.destroy()  remove every listener and the <tadoru-tooltip> element
+ *   TadoruTooltip.version === 1
+ *
+ * Behaviour: the tooltip opens on mouseenter and on focus of a <tadoru-term>; a click or Enter
+ * opens it and keeps it open (Enter also moves focus into it, so Tab reaches its buttons); Esc
+ * closes it (and gives focus back to the term). Moving the pointer away closes an unpinned
+ * tooltip after a short delay. It shows both preferred labels, the definition in `lang`, the
+ * level, the deeper terms as buttons (a click shows that term's card in the same tooltip, with a
+ * Back button: the "trace"), the related terms, "I know this" and a link to the term page. It
+ * stays inside the viewport, follows scrolling, moves into the fullscreen element, and follows
+ * prefers-color-scheme (in tooltip.css).
+ *
+ * Markup (user stylesheets and tests may rely on it): one <tadoru-tooltip> host element, styled
+ * `all: initial`, with an OPEN shadow root holding:
+ *   .tadoru-card                  the panel (role=dialog, data-term = the term shown)
+ *   .tadoru-back                  Back button (only after following a deeper/related term)
+ *   .tadoru-label-en / -ja        the two preferred labels
+ *   .tadoru-level                 "Level 2 · practitioner" (data-level)
+ *   .tadoru-definition            the definition
+ *   .tadoru-deeper button         one per deeper term (data-term)
+ *   .tadoru-related button        one per related term (data-term)
+ *   .tadoru-known                 "I know this"
+ *   .tadoru-term-link             link to the term page
+ *   .tadoru-error                 shown when getCard failed
+ */
+(function () {
+  "use strict";
+
+  var VERSION = 1;
+  if (globalThis.TadoruTooltip && globalThis.TadoruTooltip.version >= VERSION) {
+    return;
+  }
+
+  var TERM = "tadoru-term";
+  var HOST = "tadoru-tooltip";
+  var CLOSE_DELAY = 300;
+  var GAP = 6;
+  var MARGIN = 8;
+
+  var WORDS = {
+    en: {
+      level: "Level", levels: { 1: "everyday", 2: "practitioner", 3: "specialist" },
+      deeper: "Builds on", related: "Related", back: "Back", known: "I know this",
+      page: "Term page", loading: "Loading…", error: "Could not load this term.", close: "Close",
+      dialog: "Term"
+    },
+    ja: {
+      level: "レベル", levels: { 1: "一般", 2: "実務", 3: "専門" },
+      deeper: "前提となる用語", related: "関連", back: "戻る", known: "知っている",
+      page: "用語のページ", loading: "読み込み中…", error: "この用語を読み込めませんでした。", close: "閉じる",
+      dialog: "用語"
+    }
+  };
+
+  function make(doc, tag, cls, text) {
+    var el = doc.createElement(tag);
+    if (cls) el.className = cls;
+    if (text !== undefined && text !== null) el.textContent = String(text);
+    return el;
+  }
+
+  function termOf(target) {
+    if (!target || typeof target.closest !== "function") return null;
+    return target.closest(TERM);
+  }
+
+  function labelOf(card, lang) {
+    if (!card || !card.label) return null;
+    return card.label[lang] || card.label.en || card.label.ja || card.id || null;
+  }
+
+  function attach(options) {
+    var opts = options || {};
+    if (typeof opts.getCard !== "function") {
+      throw new TypeError("TadoruTooltip.attach: getCard must be a function");
+    }
+    var root = opts.root || document;
+    var doc = root.nodeType === 9 ? root : root.ownerDocument;
+    var win = doc.defaultView || globalThis;
+    var lang = opts.lang === "ja" ? "ja" : "en";
+    var other = lang === "ja" ? "en" : "ja";
+    var words = WORDS[lang];
+    var linkTarget = typeof opts.linkTarget === "string" ? opts.linkTarget : "_blank";
+
+    var cache = new Map();
+    var host = null;
+    var shadow = null;
+    var card = null;
+    var anchor = null;      // the <tadoru-term> the tooltip belongs to
+    var currentId = null;   // the term whose card is shown (may be a deeper one)
+    var history = [];       // ids to go Back to
+    var pinned = false;     // opened by click/Enter or interacted with: only Esc/outside click close
+    var closeTimer = 0;
+    var renderToken = 0;
+    var listeners = [];
+    var destroyed = false;
+    var refocusing = null;  // the term focus is given back to on close: that focus must not reopen
+
+    function restoreFocus(el) {
+      if (!el || typeof el.focus !== "function") return;
+      refocusing = el;
+      el.focus();
+      refocusing = null;
+    }
+
+    function listen(target, type, fn, capture) {
+      target.addEventListener(type, fn, !!capture);
+      listeners.push([target, type, fn, !!capture]);
+    }
+
+    function fetchCard(id) {
+      if (!cache.has(id)) {
+        var p = Promise.resolve().then(function () { return opts.getCard(id); }).then(function (c) {
+          if (!c || typeof c !== "object") throw new Error("no card for " + id);
+          return c;
+        });
+        p.catch(function () { cache.delete(id); });
+        cache.set(id, p);
+      }
+      return cache.get(id);
+    }
+
+    // ------------------------------------------------------------------ host element
+
+    function setHostStyle(prop, value) {
+      host.style.setProperty(prop, value, "important");
+    }
+
+    function ensureHost() {
+      if (host) {
+        var container = doc.fullscreenElement || doc.body || doc.documentElement;
+        if (host.parentNode !== container) container.appendChild(host);
+        return;
+      }
+      host = doc.createElement(HOST);
+      setHostStyle("all", "initial");
+      setHostStyle("position", "fixed");
+      setHostStyle("z-index", "2147483647");
+      setHostStyle("top", "0px");
+      setHostStyle("left", "0px");
+      setHostStyle("display", "none");
+      shadow = host.attachShadow({ mode: "open" });
+      if (typeof opts.cssText === "string" && opts.cssText) {
+        var adopted = false;
+        try {
+          if ("adoptedStyleSheets" in shadow && typeof win.CSSStyleSheet === "function") {
+            var sheet = new win.CSSStyleSheet();
+            sheet.replaceSync(opts.cssText);  // not subject to the page's CSP, unlike <style>
+            shadow.adoptedStyleSheets = [sheet];
+            adopted = true;
+          }
+        } catch (e) {
+          adopted = false;
+        }
+        if (!adopted) shadow.appendChild(make(doc, "style", null, opts.cssText));
+      } else if (typeof opts.cssUrl === "string" && opts.cssUrl) {
+        var link = doc.createElement("link");
+        link.rel = "stylesheet";
+        link.href = opts.cssUrl;
+        shadow.appendChild(link);
+      }
+      card = make(doc, "div", "tadoru-card");
+      card.setAttribute("role", "dialog");
+      card.setAttribute("aria-label", words.dialog);
+      card.tabIndex = -1;
+      shadow.appendChild(card);
+      listen(card, "click", onCardClick);
+      listen(card, "keydown", onKeydown);
+      listen(host, "mouseenter", cancelClose);
+      listen(host, "mouseleave", function () { if (!pinned) scheduleClose(); });
+      listen(host, "pointerdown", function () { pinned = true; });
+      (doc.fullscreenElement || doc.body || doc.documentElement).appendChild(host);
+    }
+
+    function isOpen() {
+      return !!host && host.style.getPropertyValue("display") !== "none";
+    }
+
+    // ------------------------------------------------------------------ rendering
+
+    function section(cls, heading, ids) {
+      var box = make(doc, "div", cls);
+      box.appendChild(make(doc, "div", "tadoru-heading", heading));
+      var list = make(doc, "div", "tadoru-buttons");
+      ids.forEach(function (id) {
+        var b = make(doc, "button", null, String(id).replace(/-/g, " "));
+        b.type = "button";
+        b.setAttribute("data-term", id);
+        list.appendChild(b);
+        var token = renderToken;
+        fetchCard(id).then(function (c) {
+          if (token !== renderToken) return;
+          b.textContent = labelOf(c, lang);
+          var alt = labelOf(c, other);
+          if (alt && alt !== b.textContent) b.title = alt;
+        }, function () { /* keep the id as the button text */ });
+      });
+      box.appendChild(list);
+      return box;
+    }
+
+    function nav() {
+      var bar = make(doc, "div", "tadoru-nav");
+      if (history.length) {
+        var back = make(doc, "button", "tadoru-back", "← " + words.back);
+        back.type = "button";
+        bar.appendChild(back);
+      }
+      var close = make(doc, "button", "tadoru-close", "×");
+      close.type = "button";
+      close.setAttribute("aria-label", words.close);
+      close.title = words.close;
+      bar.appendChild(close);
+      return bar;
+    }
+
+    function renderMessage(id, cls, text) {
+      card.replaceChildren();
+      card.setAttribute("data-term", id);
+      card.appendChild(nav());
+      card.appendChild(make(doc, "p", cls, text));
+    }
+
+    function renderCard(c) {
+      card.replaceChildren();
+      card.setAttribute("data-term", c.id);
+      card.setAttribute("lang", lang);
+      card.appendChild(nav());
+
+      var labels = make(doc, "div", "tadoru-labels");
+      var main = make(doc, "span", "tadoru-label-" + lang + " tadoru-label-main", labelOf(c, lang));
+      main.setAttribute("lang", lang);
+      var second = make(doc, "span", "tadoru-label-" + other + " tadoru-label-other", labelOf(c, other));
+      second.setAttribute("lang", other);
+      if (second.textContent === main.textContent) second.hidden = true;
+      labels.appendChild(main);
+      labels.appendChild(second);
+      card.appendChild(labels);
+
+      var level = Number(c.level);
+      if (level) {
+        var lv = make(doc, "span", "tadoru-level",
+          words.level + " " + level + (words.levels[level] ? " · " + words.levels[level] : ""));
+        lv.setAttribute("data-level", String(level));
+        card.appendChild(lv);
+      }
+
+      var def = c.definition || {};
+      var defLang = def[lang] ? lang : other;
+      var p = make(doc, "p", "tadoru-definition", def[defLang] || "");
+      p.setAttribute("lang", defLang);
+      card.appendChild(p);
+
+      if (Array.isArray(c.deeper) && c.deeper.length) {
+        card.appendChild(section("tadoru-deeper", words.deeper, c.deeper));
+      }
+      if (Array.isArray(c.related) && c.related.length) {
+        card.appendChild(section("tadoru-related", words.related, c.related));
+      }
+
+      var actions = make(doc, "div", "tadoru-actions");
+      if (typeof opts.onKnown === "function") {
+        var known = make(doc, "button", "tadoru-known", words.known);
+        known.type = "button";
+        actions.appendChild(known);
+      }
+      var url = typeof opts.termPageUrl === "function" ? opts.termPageUrl(c.id) : null;
+      if (url) {
+        var a = make(doc, "a", "tadoru-term-link", words.page + " →");
+        a.href = url;
+        if (linkTarget && linkTarget !== "_self") {
+          a.target = linkTarget;
+          a.rel = "noopener noreferrer";
+        }
+        actions.appendChild(a);
+      }
+      if (actions.childNodes.length) card.appendChild(actions);
+    }
+
+    function show(id, focusCard) {
+      ensureHost();
+      currentId = id;
+      var token = ++renderToken;
+      renderMessage(id, "tadoru-loading", words.loading);
+      setHostStyle("display", "block");
+      position();
+      return fetchCard(id).then(function (c) {
+        if (token !== renderToken || destroyed) return;
+        renderCard(c);
+        position();
+        if (focusCard) card.focus({ preventScroll: true });
+      }, function () {
+        if (token !== renderToken || destroyed) return;
+        renderMessage(id, "tadoru-error", words.error);
+        position();
+      });
+    }
+
+    function position() {
+      if (!host || !anchor) return;
+      if (!anchor.isConnected) { close(); return; }
+      var rects = anchor.getClientRects();
+      var r = rects.length ? rects[0] : anchor.getBoundingClientRect();
+      var vw = doc.documentElement.clientWidth || win.innerWidth;
+      var vh = doc.documentElement.clientHeight || win.innerHeight;
+      var w = card.offsetWidth;
+      var h = card.offsetHeight;
+      var left = Math.min(Math.max(MARGIN, r.left), Math.max(MARGIN, vw - w - MARGIN));
+      var top = r.bottom + GAP;
+      if (top + h > vh - MARGIN) {
+        var above = r.top - GAP - h;
+        top = above >= MARGIN ? above : Math.max(MARGIN, vh - h - MARGIN);
+      }
+      setHostStyle("left", Math.round(left) + "px");
+      setHostStyle("top", Math.round(top) + "px");
+    }
+
+    // ------------------------------------------------------------------ open / close
+
+    function open(el, how) {
+      if (destroyed || !el) return;
+      var id = el.getAttribute("data-term");
+      if (!id) return;
+      cancelClose();
+      var mode = how || { pin: true };
+      if (anchor === el && isOpen() && history.length === 0 && currentId === id) {
+        pinned = pinned || !!mode.pin;
+        if (mode.focus) card.focus({ preventScroll: true });
+        return;
+      }
+      anchor = el;
+      history = [];
+      pinned = !!mode.pin;
+      show(id, !!mode.focus);
+    }
+
+    function close() {
+      cancelClose();
+      renderToken++;
+      if (host) setHostStyle("display", "none");
+      anchor = null;
+      currentId = null;
+      history = [];
+      pinned = false;
+    }
+
+    function scheduleClose() {
+      cancelClose();
+      closeTimer = win.setTimeout(close, CLOSE_DELAY);
+    }
+
+    function cancelClose() {
+      if (closeTimer) win.clearTimeout(closeTimer);
+      closeTimer = 0;
+    }
+
+    function focusInside() {
+      return !!shadow && !!shadow.activeElement;
+    }
+
+    // ------------------------------------------------------------------ events
+
+    function onCardClick(e) {
+      var target = e.target;
+      var button = target && target.closest ? target.closest("button") : null;
+      if (!button) return;
+      pinned = true;
+      var hadFocus = focusInside();
+      if (button.classList.contains("tadoru-close")) {
+        var back = anchor;
+        close();
+        if (hadFocus) restoreFocus(back);
+      } else if (button.classList.contains("tadoru-back")) {
+        if (history.length) show(history.pop(), hadFocus);
+      } else if (button.classList.contains("tadoru-known")) {
+        var id = currentId;
+        var term = anchor;
+        Promise.resolve().then(function () { return opts.onKnown(id); }).then(function () {
+          if (currentId === id || anchor === term) close();
+        }, function () {
+          renderMessage(id, "tadoru-error", words.error);
+        });
+      } else if (button.hasAttribute("data-term")) {
+        history.push(currentId);
+        show(button.getAttribute("data-term"), hadFocus);
+      }
+    }
+
+    function onKeydown(e) {
+      if (e.key === "Escape" && isOpen()) {
+        var back = anchor;
+        var restore = focusInside();
+        close();
+        if (restore) restoreFocus(back);
+        e.stopPropagation();
+      }
+    }
+
+    listen(root, "mouseover", function (e) {
+      var t = termOf(e.target);
+      if (!t) return;
+      if (t === anchor) { cancelClose(); return; }
+      if (pinned && isOpen()) return;
+      open(t, { pin: false });
+    });
+    listen(root, "mouseout", function (e) {
+      var t = termOf(e.target);
+      if (!t || t !== anchor || pinned) return;
+      if (e.relatedTarget && (t.contains(e.relatedTarget) || e.relatedTarget === host)) return;
+      scheduleClose();
+    });
+    listen(root, "focusin", function (e) {
+      var t = termOf(e.target);
+      if (t && t !== anchor && t !== refocusing) open(t, { pin: false });
+    });
+    listen(root, "focusout", function (e) {
+      var t = termOf(e.target);
+      if (!t || t !== anchor || pinned) return;
+      if (e.relatedTarget === host) return;
+      scheduleClose();
+    });
+    listen(root, "click", function (e) {
+      var t = termOf(e.target);
+      if (t) open(t, { pin: true });
+    });
+    listen(root, "keydown", function (e) {
+      if (e.key !== "Enter") return;
+      var t = termOf(e.target);
+      if (!t) return;
+      e.preventDefault();
+      open(t, { pin: true, focus: true });
+    });
+    listen(doc, "keydown", onKeydown);
+    listen(doc, "pointerdown", function (e) {
+      if (!isOpen()) return;
+      var path = typeof e.composedPath === "function" ? e.composedPath() : [e.target];
+      if (path.indexOf(host) >= 0) return;
+      if (termOf(e.target)) return;
+      close();
+    }, true);
+    listen(win, "scroll", function () { if (isOpen()) position(); }, true);
+    listen(win, "resize", function () { if (isOpen()) position(); });
+    listen(doc, "fullscreenchange", function () { if (host) ensureHost(); if (isOpen()) position(); });
+
+    return {
+      open: function (el) { open(el, { pin: true }); },
+      close: close,
+      destroy: function () {
+        destroyed = true;
+        close();
+        listeners.forEach(function (l) { l[0].removeEventListener(l[1], l[2], l[3]); });
+        listeners = [];
+        if (host && host.parentNode) host.parentNode.removeChild(host);
+        host = shadow = card = null;
+        cache.clear();
+      }
+    };
+  }
+
+  globalThis.TadoruTooltip = Object.freeze({ version: VERSION, attach: attach });
+})();

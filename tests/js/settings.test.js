@@ -1,0 +1,61 @@
+// Unit checks of extension/shared/settings.js and known.js (pure functions only).
+"use strict";
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const path = require("node:path");
+const shared = path.join(__dirname, "..", "..", "extension", "shared");
+const S = require(path.join(shared, "settings.js"));
+const K = require(path.join(shared, "known.js"));
+
+test("missing or broken settings come back as valid defaults", () => {
+  assert.deepEqual(S.migrate(undefined), { ...S.DEFAULTS, sites: [] });
+  const bad = S.migrate({ version: 1, level: 9, definitionLang: "fr", serviceUrl: "javascript:alert(1)", firstOnly: "yes", siteMode: "x", sites: "a" });
+  assert.deepEqual(bad, { ...S.DEFAULTS, sites: [] });
+});
+
+test("settings from before versions are migrated and kept", () => {
+  const got = S.migrate({ level: 2, serviceUrl: "http://localhost:9000/", sites: ["https://Example.com/path", "*.blog.jp"] });
+  assert.equal(got.version, S.VERSION);
+  assert.equal(got.level, 2);
+  assert.equal(got.serviceUrl, "http://localhost:9000");
+  assert.deepEqual(got.sites, ["example.com", "blog.jp"]);
+});
+
+test("site switches cover subdomains in both modes", () => {
+  const all = S.validate({ siteMode: "all", sites: ["example.com"] });
+  assert.equal(S.siteEnabled(all, "example.com"), false);
+  assert.equal(S.siteEnabled(all, "news.example.com"), false);
+  assert.equal(S.siteEnabled(all, "notexample.com"), true);
+  const on = S.withSite(all, "example.com", true);
+  assert.equal(S.siteEnabled(on, "example.com"), true);
+  const listed = S.validate({ siteMode: "listed", sites: [] });
+  assert.equal(S.siteEnabled(listed, "qiita.com"), false);
+  assert.equal(S.siteEnabled(S.withSite(listed, "qiita.com", true), "qiita.com"), true);
+});
+
+test("definition language: auto follows the browser", () => {
+  assert.equal(S.definitionLang("auto", "ja"), "ja");
+  assert.equal(S.definitionLang("auto", "ja-JP"), "ja");
+  assert.equal(S.definitionLang("auto", "en-US"), "en");
+  assert.equal(S.definitionLang("auto", "de"), "en");
+  assert.equal(S.definitionLang("en", "ja"), "en");
+});
+
+test("known files: the format of known.py, malformed ones refused", () => {
+  assert.deepEqual(K.parseKnownText('{"format":"tadoru-known","version":1,"known":["lora"," gpu ","lora"]}'), ["lora", "gpu"]);
+  assert.deepEqual(K.parseKnownText('\uFEFF["dataset"]'), ["dataset"]);
+  assert.throws(() => K.parseKnownText("{not json"), /not valid JSON/);
+  assert.throws(() => K.parseKnownText('{"format":"other","known":[]}'), /not a known-terms file/);
+  assert.throws(() => K.parseKnownText('{"version":2,"known":[]}'), /unsupported version/);
+  assert.throws(() => K.parseKnownText('{"known":[1,2]}'), /expected/);
+  assert.deepEqual(K.knownDocument(["b", "a", "b"]), { format: "tadoru-known", version: 1, known: ["a", "b"] });
+});
+
+test("service URLs: normalised, and their host-permission pattern covers every port", () => {
+  assert.equal(S.normalizeServiceUrl(" http://127.0.0.1:8765/ "), "http://127.0.0.1:8765");
+  assert.equal(S.normalizeServiceUrl("https://tadoru.example.org/base/"), "https://tadoru.example.org/base");
+  assert.equal(S.normalizeServiceUrl("ftp://x"), null);
+  assert.equal(S.normalizeServiceUrl("http://user:pw@host/"), null);
+  assert.equal(S.originPattern("http://127.0.0.1:8765"), "http://127.0.0.1/*");
+  assert.equal(S.originPattern("https://tadoru.example.org/base"), "https://tadoru.example.org/*");
+});
