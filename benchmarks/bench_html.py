@@ -6,8 +6,8 @@ from __future__ import annotations
 import lxml.html
 from bs4 import BeautifulSoup
 from common import best_of, print_table
-
 from corpus import article_html
+
 from tadoru import Annotator
 
 SIZES = (10_000, 100_000, 1_000_000, 10_000_000)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from common import best_of, print_table
-
 from corpus import prose
+
 from tadoru import Annotator
 from tests.evaluation.evalset import evaluate, load_paragraphs
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import random
-from functools import lru_cache
+from functools import cache
 
 from tadoru import load_lexicon
 
@@ -46,7 +46,7 @@ EVERYDAY = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _definitions(lang: str) -> tuple[str, ...]:
     return tuple(c.definition[lang] for c in load_lexicon())
 

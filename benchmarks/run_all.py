@@ -15,10 +15,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-import bench_html  # noqa: E402
-import bench_startup  # noqa: E402
-import bench_text  # noqa: E402
-from common import print_table  # noqa: E402
+import bench_html
+import bench_startup
+import bench_text
+from common import print_table
 
 #: Benchmarks that drive the service, the batch and the browser run as their own processes.
 EXTERNAL = ("bench_service.py", "bench_batch.py", "bench_extension.py")

@@ -189,7 +189,8 @@ def lexicon_check(folders: tuple[str, ...], strict: bool, only: bool) -> None:
 def lexicon_stats(as_json: bool) -> None:
     """Counts per category, level and language, missing links, and the longest trace."""
     from .lexicon import load_lexicon
-    from .lexicon_stats import format_stats, lexicon_stats as compute
+    from .lexicon_stats import format_stats
+    from .lexicon_stats import lexicon_stats as compute
 
     stats = compute(load_lexicon())
     click.echo(json.dumps(stats, ensure_ascii=False, indent=1) if as_json else format_stats(stats))

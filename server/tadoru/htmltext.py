@@ -10,12 +10,13 @@ broken markup the way browsers do closely enough that the TextQuoteSelector cove
 from __future__ import annotations
 
 import html as html_lib
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import lxml.etree as etree
 import lxml.html
+from lxml import etree
 
 if TYPE_CHECKING:
     from .annotate import Annotation
@@ -40,7 +41,14 @@ class HtmlTooDeep(ValueError):
     """The page nests elements deeper than a reader's page ever does."""
 
 
-MAX_DEPTH = 5000
+#: No page a person reads nests elements this deep.  libxml2 (under lxml) stops building the tree
+#: at depth 2048 even in huge-tree mode and silently drops everything below, so a page that
+#: reaches this depth is refused rather than annotated with its text quietly missing.
+MAX_DEPTH = 1000
+
+#: An XML declaration with an encoding makes lxml refuse a ``str`` ("Unicode strings with
+#: encoding declaration are not supported"); the text is already decoded, so it is dropped.
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -68,6 +76,8 @@ def parse_html(source: str | bytes) -> etree._Element | None:
         source = source.replace("\x00", "\ufffd")
         if not source.strip():
             return None
+        if source.lstrip()[:5].lower() == "<?xml":
+            source = _XML_DECLARATION.sub("", source, count=1)
     elif not source.strip():
         return None
     parser = lxml.html.HTMLParser(recover=True, huge_tree=True, remove_comments=False,
@@ -142,7 +152,7 @@ class HtmlAnnotation:
     """The result of ``Annotator.annotate_html``: visible text, annotations, and rendering."""
 
     page: VisibleText
-    annotations: list["Annotation"]
+    annotations: list[Annotation]
     lang: str
 
     @property
@@ -161,7 +171,7 @@ class HtmlAnnotation:
         return self.page.root
 
 
-def mark_page(page: VisibleText, annotations: Sequence["Annotation"]) -> None:
+def mark_page(page: VisibleText, annotations: Sequence[Annotation]) -> None:
     """Wrap annotated text in ``<tadoru-term>`` elements, in place.
 
     An annotation that spans several text nodes (``<b>fine</b>-tuning``) is wrapped piece by
@@ -215,7 +225,7 @@ def _wrap_slot(slot: TextSlot, spans: list[tuple[int, int, str, bool]]) -> None:
             element.insert(offset, mark)
 
 
-def render_text_fragment(text: str, annotations: Sequence["Annotation"]) -> str:
+def render_text_fragment(text: str, annotations: Sequence[Annotation]) -> str:
     """Plain text as an HTML fragment (escaped) with annotations wrapped in ``<tadoru-term>``."""
     out: list[str] = []
     pos = 0

@@ -109,6 +109,21 @@ class Lexicon:
     def __len__(self) -> int:
         return len(self.concepts)
 
+    @cached_property
+    def fingerprint(self) -> str:
+        """A short digest of every term card, so a client can tell its cached cards are stale.
+
+        Computed from what readers see (the cards), not from files, so it is the same for the
+        same lexicon however it was laid out on disk.
+        """
+        import hashlib
+
+        digest = hashlib.sha256()
+        for concept_id in sorted(self.concepts):
+            digest.update(json.dumps(self.concepts[concept_id].to_card(), sort_keys=True, ensure_ascii=False).encode())
+            digest.update(b"\n")
+        return digest.hexdigest()[:16]
+
     def __contains__(self, concept_id: object) -> bool:
         return concept_id in self.concepts
 
@@ -180,17 +195,35 @@ class Lexicon:
         return [(cid, d) for cid in path for d in self.concepts[cid].deeper if d in members]
 
     def search(self, query: str, limit: int = 20) -> list[Concept]:
-        """Concepts with a label that starts with ``query`` (then contains it), in both languages."""
+        """Concepts whose label matches ``query``, in both languages, best match first.
+
+        A reader who types "lora" wants LoRA before QLoRA: an exact label (or id) comes first,
+        then labels that start with the query, then labels that contain it; within a tier the
+        shorter label wins, then the id, so the order is stable.
+        """
         q = normalize_label(query)
         if not q:
             return []
-        prefix: list[str] = []
-        inner: list[str] = []
+        joined_q = q.replace(" ", "")
+        best: dict[str, tuple[int, int, str]] = {}
         for label, ids in self.label_index.items():
-            bucket = prefix if label.startswith(q) or label.replace(" ", "").startswith(q) else inner if q in label else None
-            if bucket is not None:
-                bucket.extend(i for i in ids if i not in bucket)
-        ordered = prefix + [i for i in inner if i not in prefix]
+            joined = label.replace(" ", "")
+            if label == q or joined == joined_q:
+                tier = 0
+            elif label.startswith(q) or joined.startswith(joined_q):
+                tier = 1
+            elif q in label or joined_q in joined:
+                tier = 2
+            else:
+                continue
+            for concept_id in ids:
+                rank = (tier, len(label), concept_id)
+                if concept_id not in best or rank < best[concept_id]:
+                    best[concept_id] = rank
+        exact_id = query.strip().lower()
+        if exact_id in self.concepts:
+            best[exact_id] = (0, 0, exact_id)
+        ordered = sorted(best, key=best.__getitem__)
         return [self.concepts[i] for i in ordered[:limit]]
 
 

@@ -143,7 +143,7 @@ def normalize(text: str, *, fold: bool = True) -> Normalized:
 
 
 class _Builder:
-    __slots__ = ("fold", "parts", "length", "seg_norm", "seg_orig", "seg_spans", "last")
+    __slots__ = ("fold", "last", "length", "parts", "seg_norm", "seg_orig", "seg_spans")
 
     def __init__(self, fold: bool) -> None:
         self.fold = fold

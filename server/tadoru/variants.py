@@ -3,7 +3,8 @@
 Normalisation makes case, width, hyphens and the long-vowel mark irrelevant; what is left is
 word-level variation: ``fine tuning`` written as ``finetuning``, English plurals
 (``embeddings``, ``GPUs``, ``matrices``) and the ``-ing`` → ``-ed`` participle
-(``fine-tuning`` → ``fine-tuned``).  spaCy's lookup lemmatiser misses most of these for
+(``fine-tuning`` → ``fine-tuned``), and for prefixed verbs the bare verb (``fine-tune``,
+``pre-trains``, ``overfit``).  spaCy's lookup lemmatiser misses most of these for
 jargon (NOTES.md), so the rules live here, small and tested.
 """
 
@@ -59,6 +60,27 @@ def participle(word_form: str) -> str | None:
     return None if out.split(" ")[-1].split("-")[-1].lower() in _PARTICIPLE_DENYLIST else out
 
 
+#: Prefixes that make a compound verb of an ``-ing`` word (``fine-tune``, ``pre-train``,
+#: ``overfit``).  Without a prefix the bare verb is too often an everyday word ("train",
+#: "scale"), and "machine learning" has no verb "machine learn", so the rule stays this narrow.
+_VERB_PREFIX = re.compile(r"^(fine|pre|re|post|up|over|de)([- ]?)([a-z]+ing)$", re.IGNORECASE)
+#: ``-ing`` → bare verb where dropping ``-ing`` alone is wrong (``tuning`` → ``tune``).
+_BARE_VERBS = {"tuning": "tune", "training": "train", "fitting": "fit", "scaling": "scale", "ranking": "rank",
+               "processing": "process", "noising": "noise"}
+
+
+def bare_verbs(word_form: str) -> list[str]:
+    """``fine-tuning`` → ``fine-tune``, ``fine-tunes``; empty unless a known prefixed verb."""
+    m = _VERB_PREFIX.match(word_form)
+    if m is None or m.group(3).lower() not in _BARE_VERBS:
+        return []
+    prefix, sep, ing = m.groups()
+    verb = _same_case(_BARE_VERBS[ing.lower()], ing)
+    third_person = verb + ("es" if verb.lower().endswith(("s", "sh", "ch", "x", "z")) else "s")
+    third_person = _same_case(third_person, ing)
+    return [prefix + sep + verb, prefix + sep + third_person]
+
+
 def _same_case(replacement: str, model: str) -> str:
     return replacement.upper() if model.isupper() else replacement
 
@@ -71,6 +93,7 @@ def surface_forms(label: str, lang: str) -> list[str]:
             form = make(label)
             if form and form not in forms:
                 forms.append(form)
+        forms.extend(form for form in bare_verbs(label) if form not in forms)
     return forms
 
 

@@ -78,3 +78,21 @@ def test_html_type_error(annotator):
 def test_skip_list_matches_spec():
     spec = {"code", "pre", "kbd", "samp", "script", "style", "textarea", "input", "select", "button", "svg", "math"}
     assert spec <= SKIP_TAGS and "tadoru-tooltip" in SKIP_TAGS
+
+
+@pytest.mark.parametrize("declaration", [
+    '<?xml version="1.0" encoding="utf-8"?>',
+    "  <?XML version='1.0' encoding='Shift_JIS'?>\n",
+])
+def test_an_xml_declaration_on_decoded_text_does_not_hide_the_page(annotator, declaration):
+    # lxml refuses a str that declares an encoding; an XHTML page saved to disk often starts so.
+    page = declaration + "<html><body><p>LoRA で fine-tuning する。</p></body></html>"
+    assert [a.exact for a in annotator.annotate_html(page).annotations] == ["LoRA", "fine-tuning"]
+
+
+def test_nesting_at_the_parser_limit_is_refused_not_truncated():
+    from tadoru.htmltext import MAX_DEPTH, HtmlTooDeep
+
+    assert visible_text("<span>" * (MAX_DEPTH - 5) + "deep" + "</span>" * (MAX_DEPTH - 5)).text == "deep"
+    with pytest.raises(HtmlTooDeep):
+        visible_text("<span>" * 3000 + "deep" + "</span>" * 3000)

@@ -93,3 +93,25 @@ def test_a_broken_user_file_is_reported_and_the_rest_still_loads(tmp_path):
     lexicon = load_lexicon([BROKEN.parent / "lexicon_unit", tmp_path], shipped=False, use_env=False)
     assert len(lexicon) == 18
     assert [p.file for p in lexicon.errors] == [str(tmp_path / "bad.yaml")]
+
+
+def test_fingerprint_follows_the_cards_not_the_files(tmp_path):
+    unit = BROKEN.parent / "lexicon_unit"
+    base = load_lexicon([unit], shipped=False, use_env=False)
+    assert base.fingerprint == load_lexicon([unit], shipped=False, use_env=False).fingerprint
+    # An empty extra folder changes the files read, not a single card.
+    assert load_lexicon([unit, tmp_path], shipped=False, use_env=False).fingerprint == base.fingerprint
+    concept = base["lora"]
+    (tmp_path / "override.yaml").write_text(
+        "concepts:\n"
+        "  - id: lora\n"
+        f"    labels: {{en: [{concept.labels['en'][0]}], ja: [{concept.labels['ja'][0]}]}}\n"
+        "    definition: {en: A reworded definition., ja: 言い換えた短い定義の文章です。}\n"
+        f"    level: {concept.level}\n"
+        f"    category: {concept.category}\n"
+        f"    deeper: [{', '.join(concept.deeper)}]\n",
+        encoding="utf-8",
+    )
+    changed = load_lexicon([unit, tmp_path], shipped=False, use_env=False)
+    assert changed.errors == [] and changed["lora"].definition["en"] == "A reworded definition."
+    assert changed.fingerprint != base.fingerprint

@@ -10,7 +10,7 @@ from tadoru.cli import main
 REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "README.md").read_text(encoding="utf-8")
 SETUP = README.split("## Set-up", 1)[1].split("\n## ", 1)[0]
-BASH_BLOCKS = re.findall(r"```bash\n(.*?)```", SETUP, re.S)
+BASH_BLOCKS = re.findall(r"```bash\n(.*?)```", SETUP, re.DOTALL)
 
 
 def test_set_up_holds_exactly_two_commands():

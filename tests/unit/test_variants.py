@@ -2,7 +2,7 @@
 
 import pytest
 
-from tadoru.variants import match_keys, participle, plural
+from tadoru.variants import bare_verbs, match_keys, participle, plural
 
 
 @pytest.mark.parametrize(
@@ -30,6 +30,28 @@ def test_no_plural(label):
 )
 def test_participle(label, expected):
     assert participle(label) == expected
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [("fine-tuning", ["fine-tune", "fine-tunes"]), ("pre-training", ["pre-train", "pre-trains"]),
+     ("retraining", ["retrain", "retrains"]), ("overfitting", ["overfit", "overfits"]),
+     ("preprocessing", ["preprocess", "preprocesses"]), ("fine tuning", ["fine tune", "fine tunes"]),
+     # no prefix, or a prefix with an -ing word that is not a known verb: nothing
+     ("training", []), ("instruction tuning", []), ("machine learning", []), ("self-driving", []),
+     ("reasoning", [])],
+)
+def test_bare_verbs_only_for_prefixed_verbs(label, expected):
+    assert bare_verbs(label) == expected
+
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("We fine-tune the model on our data.", "fine-tuning"),
+    ("The team pre-trains a transformer on web text.", "pre-training"),
+    ("A small dataset makes the network overfit.", "overfitting"),
+])
+def test_prefixed_verbs_are_found_in_running_text(annotator, text, term):
+    assert term in {a.term for a in annotator.annotate_text(text, lang="en")}
 
 
 def test_spacing_variants_cover_every_join():

@@ -174,4 +174,4 @@ def test_a_huge_page_is_sent_in_chunks_and_marked_to_the_end(ext, pages_url):
     assert info["timings"]["batches"] == 2 and info["timings"]["sentChars"] > 400_000
     last = page.locator("p").last
     assert last.locator("tadoru-term[data-term='lora']").count() == 1
-    assert info["count"] == 5 * 1000
+    assert info["count"] == 6 * 1000  # fine-tune, large language model, LoRA, GPU, overfitting, learning rate

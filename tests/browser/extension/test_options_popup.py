@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from tadoru.known import known_document, read_known_file
 
+from tadoru.known import known_document, read_known_file
 from tests.conftest import start_server, stop_server
 
 pytestmark = pytest.mark.browser

@@ -9,6 +9,7 @@ import json
 
 import pytest
 from extension_harness import EXTENSION_DIR, PAGES_DIR
+
 from tadoru import known as known_py
 from tadoru.htmltext import visible_text
 
