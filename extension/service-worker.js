@@ -32,6 +32,7 @@ const BADGE_COLOR = { down: "#b00020", too_old: "#b26a00" };
 const cards = new Map(); // "serviceUrl\nid" → card, oldest first (a small LRU)
 const pageReports = new Map(); // tabId → {count, timings, url}
 let health = { at: 0, serviceUrl: "", promise: null };
+const lexiconFingerprints = new Map(); // serviceUrl → the lexicon fingerprint its cached cards came from
 let lastStatus = null;
 
 // ------------------------------------------------------------------ talking to the service
@@ -119,6 +120,7 @@ function checkHealth(serviceUrl, { fresh = false } = {}) {
       if (data.version !== undefined && !versionAtLeast(data.version, MIN_SERVICE_VERSION)) {
         throw new TadoruError("service_too_old", t("errTooOld", [serviceUrl, String(data.version), MIN_SERVICE_VERSION]));
       }
+      forgetStaleCards(serviceUrl, data.lexicon && data.lexicon.fingerprint);
       return data;
     })();
     health = { at: Date.now(), serviceUrl, promise };
@@ -195,6 +197,17 @@ async function requirePermission(serviceUrl) {
 }
 
 // ------------------------------------------------------------------ card cache
+
+/** The service's lexicon changed (edited, or another lexicon folder): its cached cards are stale. */
+function forgetStaleCards(serviceUrl, fingerprint) {
+  if (typeof fingerprint !== "string") return;
+  const previous = lexiconFingerprints.get(serviceUrl);
+  lexiconFingerprints.set(serviceUrl, fingerprint);
+  if (previous === undefined || previous === fingerprint) return;
+  for (const key of [...cards.keys()]) {
+    if (key.startsWith(serviceUrl + "\n")) cards.delete(key);
+  }
+}
 
 function cacheCard(serviceUrl, card) {
   if (!card || typeof card.id !== "string") return;

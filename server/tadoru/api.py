@@ -1,0 +1,271 @@
+"""HTTP API v1 (SPEC §4): annotate, term cards, search, traces, health, the OpenAPI document.
+
+Views only check input and shape output; the annotator does the work.  Every bad input is an
+``ApiError`` with a stable code (see ``openapi.py`` for the list) — never a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from . import __version__
+from .annotate import LANG_CHOICES, LEVELS, detect_lang, quote_context
+from .app import state
+from .errors import ApiError
+from .htmltext import HtmlTooDeep
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+ANNOTATE_FIELDS = ("text", "html", "lang", "known", "level", "first_only")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_KNOWN = 10_000
+MAX_NAME = 200
+MAX_QUERY = 200
+SEARCH_LIMIT_DEFAULT = 20
+SEARCH_LIMIT_MAX = 1000
+HEALTH_PROBLEMS_SHOWN = 20
+
+
+# --------------------------------------------------------------------------- input helpers
+
+
+def json_body() -> Any:
+    """The request's JSON document, or the precise reason there is none."""
+    mimetype = request.mimetype or ""
+    if mimetype != "application/json" and not (mimetype.startswith("application/") and mimetype.endswith("+json")):
+        shown = request.content_type or "none"
+        raise ApiError(415, "unsupported_media_type", f"send JSON with Content-Type: application/json (got {shown})")
+    raw = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    # A chunked body (no Content-Length) is cut at the limit rather than refused: is there more?
+    if (request.content_length is None and limit is not None and len(raw) >= limit
+            and request.environ["wsgi.input"].read(1)):
+        raise RequestEntityTooLarge()
+    if not raw.strip():
+        raise ApiError(400, "invalid_json", "the request body is empty; send a JSON object")
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise ApiError(400, "invalid_json", "the request body is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ApiError(400, "invalid_json", f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise ApiError(400, "invalid_json", "the JSON document is nested too deeply") from None
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number",
+            type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _invalid(field: str, message: str) -> ApiError:
+    return ApiError(422, "invalid_field", f"{field}: {message}", field=field)
+
+
+def annotate_options(body: dict[str, Any]) -> dict[str, Any]:
+    """``lang``, ``known``, ``level`` and ``first_only`` from a request, checked, defaults filled."""
+    lang = body.get("lang")
+    if lang is None:
+        lang = "auto"
+    elif not isinstance(lang, str):
+        raise _invalid("lang", f"must be a string, not {_type_name(lang)}")
+    elif lang not in LANG_CHOICES:
+        raise ApiError(422, "unknown_lang", f"lang must be one of {', '.join(LANG_CHOICES)} (got {lang[:40]!r})",
+                       field="lang")
+
+    known = body.get("known")
+    if known is None:
+        known = []
+    elif not isinstance(known, list):
+        raise _invalid("known", f"must be an array of term ids, not {_type_name(known)}")
+    elif len(known) > MAX_KNOWN:
+        raise _invalid("known", f"at most {MAX_KNOWN} term ids (got {len(known)})")
+    else:
+        for i, item in enumerate(known):
+            if not isinstance(item, str):
+                raise _invalid(f"known[{i}]", f"must be a string, not {_type_name(item)}")
+            if len(item) > MAX_NAME:
+                raise _invalid(f"known[{i}]", f"term ids are at most {MAX_NAME} characters")
+
+    level = body.get("level")
+    if level is None:
+        level = 1
+    elif isinstance(level, bool) or not isinstance(level, int):
+        raise _invalid("level", f"must be the integer 1, 2 or 3, not {_type_name(level)}")
+    elif level not in LEVELS:
+        raise _invalid("level", f"must be 1, 2 or 3 (got {level})")
+
+    first_only = body.get("first_only")
+    if first_only is None:
+        first_only = False
+    elif not isinstance(first_only, bool):
+        raise _invalid("first_only", f"must be true or false, not {_type_name(first_only)}")
+    return {"lang": lang, "known": known, "level": level, "first_only": first_only}
+
+
+def _known_param() -> list[str]:
+    """``?known=a,b`` (and/or repeated ``known=``) → names."""
+    names = [n.strip() for raw in request.args.getlist("known") for n in raw.split(",")]
+    names = [n for n in names if n]
+    if len(names) > MAX_KNOWN:
+        raise ApiError(400, "invalid_parameter", f"known: at most {MAX_KNOWN} term ids", field="known")
+    return names
+
+
+def _int_param(name: str, default: int, lo: int, hi: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, "invalid_parameter", f"{name} must be a whole number (got {raw[:40]!r})", field=name) from None
+    if not lo <= value <= hi:
+        raise ApiError(400, "invalid_parameter", f"{name} must be between {lo} and {hi} (got {value})", field=name)
+    return value
+
+
+def unknown_term(name: str) -> ApiError:
+    lexicon = state().lexicon
+    suggestions = [c.id for c in lexicon.search(name[:MAX_QUERY], limit=5)] if name.strip() else []
+    hint = f" (did you mean: {', '.join(suggestions)}?)" if suggestions else ""
+    return ApiError(404, "unknown_term", f"no term with id {name[:MAX_NAME]!r}{hint}", suggestions=suggestions)
+
+
+# --------------------------------------------------------------------------- routes
+
+
+@bp.post("/annotate")
+def annotate() -> Response:
+    """Annotate plain text or a whole page; the answer carries the cards of the terms found."""
+    body = json_body()
+    if not isinstance(body, dict):
+        raise ApiError(422, "invalid_request", f"the body must be a JSON object, not {_type_name(body)}")
+    unknown = sorted(k for k in body if k not in ANNOTATE_FIELDS)
+    if unknown:
+        raise ApiError(422, "unknown_field", f"unknown field(s): {', '.join(unknown)[:200]} "
+                       f"(allowed: {', '.join(ANNOTATE_FIELDS)})", field=unknown[0])
+    text, html = body.get("text"), body.get("html")
+    if text is not None and html is not None:
+        raise ApiError(422, "conflicting_input", "give either text or html, not both")
+    if text is None and html is None:
+        raise ApiError(422, "missing_input", "give the text to annotate as text (plain text) or html (a page)")
+    field = "text" if text is not None else "html"
+    value = text if text is not None else html
+    if not isinstance(value, str):
+        raise _invalid(field, f"must be a string, not {_type_name(value)}")
+    options = annotate_options(body)
+    # JSON may spell lone surrogates ("\\ud800"); they cannot be encoded in the answer. U+FFFD
+    # takes the same single code point, so offsets are unchanged.
+    value = _LONE_SURROGATE.sub("\ufffd", value)
+    if text is not None:
+        text = value
+    else:
+        html = value
+
+    annotator = state().annotator
+    try:
+        if text is not None:
+            annotations = annotator.annotate_text(text, **options)
+            lang = detect_lang(text) if options["lang"] == "auto" else options["lang"]
+        else:
+            result = annotator.annotate_html(html, **options)
+            text, annotations, lang = result.text, result.annotations, result.lang
+    except HtmlTooDeep as exc:
+        raise ApiError(422, "html_too_deep", f"html: {exc}", field="html") from None
+    except (TypeError, ValueError) as exc:  # the core's own option checks, should ours miss one
+        raise ApiError(422, "invalid_field", str(exc)) from None
+
+    items: list[dict[str, Any]] = []
+    terms: dict[str, dict[str, Any]] = {}
+    for a in annotations:
+        item = a.to_dict()
+        item["prefix"], item["suffix"] = quote_context(text, a.start, a.end)
+        items.append(item)
+        if a.term not in terms:
+            terms[a.term] = state().card(a.term)
+    return jsonify({"lang": lang, "annotations": items, "terms": terms})
+
+
+@bp.get("/terms/<term_id>")
+def term(term_id: str) -> Response:
+    """One concept's card."""
+    if term_id not in state().lexicon:
+        raise unknown_term(term_id)
+    return jsonify(state().card(term_id))
+
+
+@bp.get("/terms")
+def search() -> Response:
+    """Labels in both languages matching ``q``, best first (``Lexicon.search``); all terms without ``q``."""
+    q = request.args.get("q", "")
+    if len(q) > MAX_QUERY:
+        raise ApiError(400, "invalid_parameter", f"q: at most {MAX_QUERY} characters", field="q")
+    limit = _int_param("limit", SEARCH_LIMIT_DEFAULT, 1, SEARCH_LIMIT_MAX)
+    lexicon = state().lexicon
+    if q.strip():
+        found = [c.id for c in lexicon.search(q, limit=len(lexicon))]
+    else:
+        found = sorted(lexicon.concepts)
+    return jsonify({"query": q, "total": len(found), "results": [state().card(cid) for cid in found[:limit]]})
+
+
+def trace_document(term_id: str, known: list[str]) -> dict[str, Any]:
+    """The learning path to a term and its graph (shared by the API and the term pages).
+
+    ``trace_payload`` (shared with ``tadoru trace --json``) plus the known ids that were
+    recognised and each node's category.
+    """
+    from .trace_view import trace_payload
+
+    st = state()
+    lexicon = st.lexicon
+    known_ids = sorted(st.annotator.resolve_known(known))
+    payload = trace_payload(lexicon, term_id, known_ids)
+    for node in payload["graph"]["nodes"]:
+        node.setdefault("category", lexicon[node["id"]].category)
+    return {"term": payload["term"], "known": known_ids, "path": payload["path"], "graph": payload["graph"]}
+
+
+@bp.get("/trace/<term_id>")
+def trace(term_id: str) -> Response:
+    """The learning path to a term: its deeper closure, prerequisites first, minus what is known."""
+    if term_id not in state().lexicon:
+        raise unknown_term(term_id)
+    return jsonify(trace_document(term_id, _known_param()))
+
+
+@bp.get("/health")
+def health() -> Response:
+    """Is the service up, and how is its lexicon? Problems are listed, not fatal."""
+    lexicon = state().lexicon
+    errors = sum(p.severity == "error" for p in lexicon.problems)
+    status = "ok" if len(lexicon) else "degraded"
+    response = jsonify({
+        "status": status,
+        "version": __version__,
+        "lexicon": {
+            "concepts": len(lexicon),
+            "fingerprint": lexicon.fingerprint,
+            "files": len(lexicon.sources),
+            "errors": errors,
+            "warnings": len(lexicon.problems) - errors,
+            "problems": [str(p) for p in lexicon.problems[:HEALTH_PROBLEMS_SHOWN]],
+        },
+    })
+    if status != "ok":
+        response.status_code = 503
+    return response
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 document describing this API."""
+    from .openapi import openapi_document
+
+    return jsonify(openapi_document())

@@ -1,0 +1,114 @@
+"""The service's settings, read from ``TADORU_*`` environment variables.
+
+One place reads the environment so the command line, the application factory and the tests
+agree on names and defaults.  A bad value is a ``ConfigError`` naming the variable, never a
+traceback: ``tadoru serve`` prints it and exits with status 2.
+
+=======================  ===============================================  ==================
+variable                 meaning                                          default
+=======================  ===============================================  ==================
+``TADORU_HOST``          address ``tadoru serve`` binds                   ``127.0.0.1``
+``TADORU_PORT``          port ``tadoru serve`` binds                      ``8765``
+``TADORU_WORKERS``       worker processes (annotation is CPU-bound)       number of cores
+``TADORU_MAX_BODY``      largest request body in bytes (``5MiB``, ``1e6``) ``5 MiB``
+``TADORU_CORS_ORIGINS``  extra origins allowed to call ``/api/`` (comma-  none (extensions
+                         separated, e.g. ``https://example.org``)         are always allowed)
+``TADORU_LEXICON_PATH``  extra lexicon folders (read by the core)         none
+=======================  ===============================================  ==================
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+DEFAULT_MAX_BODY = 5 * 1024 * 1024
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?(?:e\d+)?)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "ki": 1024, "kib": 1024, "m": 1000**2, "mb": 1000**2,
+               "mi": 1024**2, "mib": 1024**2, "g": 1000**3, "gb": 1000**3, "gi": 1024**3, "gib": 1024**3}
+_ORIGIN = re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s]+$", re.IGNORECASE)
+
+
+class ConfigError(ValueError):
+    """A ``TADORU_*`` variable holds a value the service cannot use."""
+
+
+def default_workers() -> int:
+    """One worker per core this process may run on: annotation is CPU-bound."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    workers: int = field(default_factory=default_workers)
+    max_body: int = DEFAULT_MAX_BODY
+    cors_origins: tuple[str, ...] = ()
+
+    @property
+    def loopback(self) -> bool:
+        return self.host in LOOPBACK_HOSTS or self.host.startswith("127.")
+
+
+def parse_size(raw: str, name: str = "TADORU_MAX_BODY") -> int:
+    """``"5242880"``, ``"5MiB"``, ``"500kb"`` → bytes."""
+    m = _SIZE.match(raw)
+    if not m:
+        raise ConfigError(f"{name}={raw!r}: expected a size in bytes such as 5242880, 500KiB or 5MiB")
+    value = float(m.group(1)) * _SIZE_UNITS[(m.group(2) or "").lower()]
+    if value < 1:
+        raise ConfigError(f"{name}={raw!r}: must be at least 1 byte")
+    return int(value)
+
+
+def _int(raw: str, name: str, lo: int, hi: int) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r}: expected a whole number") from None
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name}={raw!r}: must be between {lo} and {hi}")
+    return value
+
+
+def parse_origins(raw: str, name: str = "TADORU_CORS_ORIGINS") -> tuple[str, ...]:
+    """Comma- or space-separated origins (``scheme://host[:port]``, no path)."""
+    origins = [o.strip().rstrip("/") for o in re.split(r"[,\s]+", raw) if o.strip()]
+    for origin in origins:
+        if origin != "*" and not _ORIGIN.match(origin):
+            raise ConfigError(f"{name}: {origin!r} is not an origin (expected scheme://host[:port])")
+        if origin == "*":
+            raise ConfigError(f"{name}: '*' is not allowed; list the origins that may call the API")
+    return tuple(origins)
+
+
+def from_env(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from ``TADORU_*`` variables (unset or empty variables keep the defaults)."""
+    env = os.environ if environ is None else environ
+
+    def get(name: str) -> str | None:
+        value = env.get(name)
+        return value if value is not None and value.strip() else None
+
+    kwargs: dict[str, object] = {}
+    if (v := get("TADORU_HOST")) is not None:
+        kwargs["host"] = v.strip()
+    if (v := get("TADORU_PORT")) is not None:
+        kwargs["port"] = _int(v, "TADORU_PORT", 0, 65535)
+    if (v := get("TADORU_WORKERS")) is not None:
+        kwargs["workers"] = _int(v, "TADORU_WORKERS", 1, 64)
+    if (v := get("TADORU_MAX_BODY")) is not None:
+        kwargs["max_body"] = parse_size(v)
+    if (v := get("TADORU_CORS_ORIGINS")) is not None:
+        kwargs["cors_origins"] = parse_origins(v)
+    return Settings(**kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,236 @@
+"""The web pages' words in Japanese and English, and which of the two a reader gets.
+
+The browser's ``Accept-Language`` picks; ``?lang=ja|en`` overrides and is remembered in a
+cookie so the choice follows the reader from page to page.  Two languages and a few dozen
+strings do not call for gettext catalogs: one dict per language keeps every string and its
+translation side by side, and a unit test checks that both dicts have the same keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import g, request
+
+UI_LANGS = ("ja", "en")
+COOKIE = "tadoru_lang"
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "en": {
+        "tagline": "Trace the AI jargon you don't know yet, down to the basics.",
+        "nav_home": "Annotate",
+        "nav_glossary": "Glossary",
+        "nav_api": "API",
+        "switch_label": "Language",
+        "paste_heading": "Paste an article",
+        "paste_help": "Paste Japanese or English text, or choose a saved web page (.html) or a text file. Tadoru marks the AI/ML terms; hover or focus one to read what it means.",
+        "text_label": "Text",
+        "text_placeholder": "e.g. ファインチューニングとは、既に学習済みのモデルに新たな層を追加し…",
+        "file_label": "…or a saved page / text file",
+        "level_label": "Show terms from level",
+        "level_1": "1 – everything",
+        "level_2": "2 – skip everyday terms",
+        "level_3": "3 – specialist terms only",
+        "first_only_label": "Mark only the first occurrence of each term",
+        "submit": "Highlight terms",
+        "known_count": "Terms you marked as known are not highlighted:",
+        "known_forget": "Forget them",
+        "result_heading": "Result",
+        "result_summary": "{marks} highlights, {terms} different terms",
+        "result_none": "No terms from the lexicon were found in this text.",
+        "result_file": "File",
+        "terms_found": "Terms in this text",
+        "error_both": "Give either text or a file, not both.",
+        "error_neither": "Paste some text or choose a file first.",
+        "error_level": "The level must be 1, 2 or 3.",
+        "error_binary": "This file is not text (an image or archive?).",
+        "error_encoding": "Could not tell this file's text encoding.",
+        "error_too_deep": "This page nests its elements too deeply to read.",
+        "glossary_heading": "Glossary",
+        "glossary_count": "{shown} of {total} terms",
+        "search_label": "Search",
+        "search_placeholder": "LoRA, 過学習, token…",
+        "filter_level": "Level",
+        "filter_category": "Category",
+        "filter_language": "Labels",
+        "any": "Any",
+        "language_all": "Japanese and English",
+        "language_ja": "Japanese",
+        "language_en": "English",
+        "filter_apply": "Filter",
+        "glossary_empty": "No terms match.",
+        "level": "Level {level}",
+        "level_name_1": "everyday",
+        "level_name_2": "practitioner",
+        "level_name_3": "specialist",
+        "category": "Category",
+        "aliases": "Also written",
+        "definition_ja": "Definition (Japanese)",
+        "definition_en": "Definition (English)",
+        "deeper_heading": "Builds on (deeper terms)",
+        "deeper_none": "This is a starting point: it builds on no other term.",
+        "related_heading": "Related terms",
+        "used_by_heading": "Used in the definitions of",
+        "trace_heading": "Learning path",
+        "trace_help": "Read from the bottom up: the basics first, this term last. Arrows point from a term to what it builds on.",
+        "trace_steps": "{count} terms, prerequisites first:",
+        "links_heading": "Read more",
+        "wikipedia_en": "Wikipedia (English)",
+        "wikipedia_ja": "Wikipedia (Japanese)",
+        "arxiv": "Original paper (arXiv)",
+        "official": "Official page",
+        "as_json": "This term as JSON",
+        "not_found_term": "There is no term “{name}” in the lexicon.",
+        "did_you_mean": "Did you mean:",
+        "error_heading": "Something went wrong",
+        "error_back": "Back to the start page",
+        "error_404": "This page does not exist.",
+        "error_405": "This page cannot be used that way.",
+        "error_413": "What you sent is larger than this service accepts.",
+        "error_500": "The service failed to handle this request. The error has been logged.",
+        "error_generic": "The request could not be handled.",
+        "cat_basics": "Basics",
+        "cat_training": "Learning and training",
+        "cat_neural-networks": "Neural networks",
+        "cat_language-models": "Language models",
+        "cat_generative-images": "Generative images",
+        "cat_vision": "Vision",
+        "cat_speech": "Speech and audio",
+        "cat_data-evaluation": "Data and evaluation",
+        "cat_math": "Math for ML",
+        "cat_classic-ml": "Classic machine learning",
+        "cat_tools-products": "Tools and products",
+        "cat_infrastructure-mlops": "Infrastructure and MLOps",
+        "cat_safety-ethics": "Safety and ethics",
+        "cat_custom": "Your own terms",
+    },
+    "ja": {
+        "tagline": "まだ知らないAI用語を、基礎までたどる。",
+        "nav_home": "注釈をつける",
+        "nav_glossary": "用語集",
+        "nav_api": "API",
+        "switch_label": "表示言語",
+        "paste_heading": "記事を貼り付ける",
+        "paste_help": "日本語か英語の文章を貼り付けるか、保存したウェブページ（.html）やテキストファイルを選んでください。AI・機械学習の用語に印がつき、カーソルを合わせるかフォーカスすると意味が表示されます。",
+        "text_label": "文章",
+        "text_placeholder": "例：ファインチューニングとは、既に学習済みのモデルに新たな層を追加し…",
+        "file_label": "…または保存したページ・テキストファイル",
+        "level_label": "表示する用語のレベル",
+        "level_1": "1 – すべて",
+        "level_2": "2 – 一般的な用語は除く",
+        "level_3": "3 – 専門用語のみ",
+        "first_only_label": "各用語の最初の1か所だけに印をつける",
+        "submit": "用語に印をつける",
+        "known_count": "「知っている」にした用語には印をつけません：",
+        "known_forget": "リセット",
+        "result_heading": "結果",
+        "result_summary": "{marks}か所、{terms}種類の用語",
+        "result_none": "用語集にある用語は見つかりませんでした。",
+        "result_file": "ファイル",
+        "terms_found": "この文章に出てくる用語",
+        "error_both": "文章かファイルのどちらか一方だけを指定してください。",
+        "error_neither": "文章を貼り付けるか、ファイルを選んでください。",
+        "error_level": "レベルは1、2、3のいずれかです。",
+        "error_binary": "このファイルはテキストではありません（画像や圧縮ファイル？）。",
+        "error_encoding": "このファイルの文字コードを判別できませんでした。",
+        "error_too_deep": "要素の入れ子が深すぎて、このページは読めません。",
+        "glossary_heading": "用語集",
+        "glossary_count": "{total}語中{shown}語",
+        "search_label": "検索",
+        "search_placeholder": "LoRA、過学習、トークン…",
+        "filter_level": "レベル",
+        "filter_category": "分野",
+        "filter_language": "見出し語",
+        "any": "すべて",
+        "language_all": "日本語と英語",
+        "language_ja": "日本語",
+        "language_en": "英語",
+        "filter_apply": "絞り込む",
+        "glossary_empty": "該当する用語はありません。",
+        "level": "レベル{level}",
+        "level_name_1": "一般",
+        "level_name_2": "実務",
+        "level_name_3": "専門",
+        "category": "分野",
+        "aliases": "別の表記",
+        "definition_ja": "定義（日本語）",
+        "definition_en": "定義（英語）",
+        "deeper_heading": "前提となる用語",
+        "deeper_none": "出発点となる用語です（前提となる用語はありません）。",
+        "related_heading": "関連する用語",
+        "used_by_heading": "この用語を定義に使う用語",
+        "trace_heading": "学習の道すじ",
+        "trace_help": "下から上へ読みます：基礎が先、この用語が最後。矢印は、ある用語からその前提となる用語へ向かいます。",
+        "trace_steps": "{count}語（前提から順に）：",
+        "links_heading": "さらに読む",
+        "wikipedia_en": "Wikipedia（英語）",
+        "wikipedia_ja": "Wikipedia（日本語）",
+        "arxiv": "原論文（arXiv）",
+        "official": "公式ページ",
+        "as_json": "この用語のJSON",
+        "not_found_term": "「{name}」という用語は用語集にありません。",
+        "did_you_mean": "もしかして：",
+        "error_heading": "エラーが発生しました",
+        "error_back": "最初のページへ戻る",
+        "error_404": "このページは存在しません。",
+        "error_405": "このページはその方法では使えません。",
+        "error_413": "送信された内容が大きすぎます。",
+        "error_500": "リクエストを処理できませんでした。エラーは記録されています。",
+        "error_generic": "リクエストを処理できませんでした。",
+        "cat_basics": "基礎",
+        "cat_training": "学習・訓練",
+        "cat_neural-networks": "ニューラルネットワーク",
+        "cat_language-models": "言語モデル",
+        "cat_generative-images": "画像生成",
+        "cat_vision": "画像認識",
+        "cat_speech": "音声",
+        "cat_data-evaluation": "データと評価",
+        "cat_math": "機械学習の数学",
+        "cat_classic-ml": "古典的な機械学習",
+        "cat_tools-products": "ツールと製品",
+        "cat_infrastructure-mlops": "インフラとMLOps",
+        "cat_safety-ethics": "安全性と倫理",
+        "cat_custom": "独自の用語",
+    },
+}
+
+
+def ui_lang() -> str:
+    """``?lang=`` first, then the remembered choice, then the browser's ``Accept-Language``."""
+    cached = g.get("tadoru_ui_lang")
+    if cached:
+        return cached
+    lang = request.args.get("lang")
+    if lang not in UI_LANGS:
+        lang = request.cookies.get(COOKIE)
+    if lang not in UI_LANGS:
+        lang = request.accept_languages.best_match(UI_LANGS, default="en")
+    g.tadoru_ui_lang = lang
+    return lang  # type: ignore[return-value]
+
+
+def translate(key: str, lang: str | None = None, **values: Any) -> str:
+    """The message ``key`` in the reader's language (English, then the key, as fallbacks)."""
+    table = MESSAGES.get(lang or ui_lang(), MESSAGES["en"])
+    text = table.get(key) or MESSAGES["en"].get(key) or key
+    return text.format(**values) if values else text
+
+
+def switch_url(lang: str) -> str:
+    """This page's URL (for a GET) with ``lang`` swapped, for the language switch."""
+    args = [(k, v) for k, vs in request.args.lists() if k != "lang" for v in vs]
+    args.append(("lang", lang))
+    path = request.path if request.method in ("GET", "HEAD") else "/"
+    return path + "?" + urlencode(args)
+
+
+def page_context() -> dict[str, Any]:
+    """What every page template needs: the language, ``_()`` and the switch links."""
+    lang = ui_lang()
+    return {
+        "ui_lang": lang,
+        "other_lang": "en" if lang == "ja" else "ja",
+        "_": lambda key, **values: translate(key, lang, **values),
+        "switch_url": switch_url,
+    }

@@ -1,0 +1,110 @@
+/*
+ * Tadoru's web pages: attach the shared tooltip (tooltip.js, the same one the extension uses)
+ * to the highlighted terms, and keep the reader's "I know this" list in localStorage so the
+ * next text they paste leaves those terms unmarked. No inline scripts anywhere: settings come
+ * from data- attributes on <body>, term cards from <script type="application/json">.
+ */
+(function () {
+  "use strict";
+
+  var KNOWN_KEY = "tadoru.known";
+  var body = document.body;
+  var lang = body.getAttribute("data-lang") === "ja" ? "ja" : "en";
+  var api = body.getAttribute("data-api") || "/api/v1";
+  var termUrl = body.getAttribute("data-term-url") || "/terms/";
+  var cssUrl = body.getAttribute("data-tooltip-css") || "/static/tooltip.css";
+
+  function readCards() {
+    var node = document.getElementById("tadoru-cards");
+    if (!node) return {};
+    try {
+      var data = JSON.parse(node.textContent || "{}");
+      return data && typeof data === "object" ? data : {};
+    } catch (e) {
+      return {};
+    }
+  }
+
+  function readKnown() {
+    try {
+      var list = JSON.parse(window.localStorage.getItem(KNOWN_KEY) || "[]");
+      return Array.isArray(list) ? list.filter(function (x) { return typeof x === "string"; }) : [];
+    } catch (e) {
+      return [];
+    }
+  }
+
+  function writeKnown(list) {
+    try {
+      window.localStorage.setItem(KNOWN_KEY, JSON.stringify(list));
+    } catch (e) {
+      /* private mode: the choice lasts for this page only */
+    }
+    showKnown();
+  }
+
+  function unwrap(id) {
+    var selector = "tadoru-term[data-term=\"" + (window.CSS && CSS.escape ? CSS.escape(id) : id) + "\"]";
+    document.querySelectorAll(selector).forEach(function (el) {
+      el.replaceWith.apply(el, Array.prototype.slice.call(el.childNodes));
+    });
+    document.querySelectorAll(".found-terms li[data-term]").forEach(function (li) {
+      if (li.getAttribute("data-term") === id) li.classList.add("is-known");
+    });
+  }
+
+  function showKnown() {
+    var info = document.getElementById("known-info");
+    if (!info) return;
+    var count = readKnown().length;
+    info.hidden = count === 0;
+    var n = document.getElementById("known-count");
+    if (n) n.textContent = String(count);
+  }
+
+  var cards = readCards();
+
+  function getCard(id) {
+    if (cards[id]) return Promise.resolve(cards[id]);
+    return fetch(api + "/terms/" + encodeURIComponent(id), { headers: { Accept: "application/json" } })
+      .then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      })
+      .then(function (card) {
+        cards[id] = card;
+        return card;
+      });
+  }
+
+  if (window.TadoruTooltip) {
+    window.TadoruTooltip.attach({
+      root: document,
+      lang: lang,
+      getCard: getCard,
+      termPageUrl: function (id) { return termUrl + encodeURIComponent(id); },
+      onKnown: function (id) {
+        var list = readKnown();
+        if (list.indexOf(id) < 0) list.push(id);
+        writeKnown(list);
+        unwrap(id);
+        return Promise.resolve();
+      },
+      cssUrl: cssUrl,
+      linkTarget: "_self"
+    });
+  }
+
+  var form = document.getElementById("tadoru-form");
+  if (form) {
+    form.addEventListener("submit", function () {
+      var field = document.getElementById("known");
+      if (field) field.value = readKnown().join(",");
+    });
+    var forget = document.getElementById("known-forget");
+    if (forget) {
+      forget.addEventListener("click", function () { writeKnown([]); });
+    }
+    showKnown();
+  }
+})();

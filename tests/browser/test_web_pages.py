@@ -1,0 +1,255 @@
+"""The service's web pages in headless Chromium, against the real ``tadoru serve``.
+
+Paste → highlights → tooltip (in its open shadow root) → deeper terms → term page with the
+trace picture; keyboard use; "I know this"; and pasted markup that must never run.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from itertools import pairwise
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.browser
+
+SEED_JA = "ファインチューニングとは、既に学習済みのモデルに新たな層を追加し、モデル全体を再学習する手法です。"
+JA_PARAGRAPH = SEED_JA + "大規模言語モデルの微調整には、LoRAのような手法がよく使われる。"
+EN_PARAGRAPH = ("LoRA is a cheap fine-tuning method for a large language model: the original weights stay "
+                "frozen and only small low-rank matrices are trained.")
+TOOLTIP = "tadoru-tooltip"
+
+
+def card(live_server, term_id: str) -> dict:
+    return requests.get(f"{live_server.url}/api/v1/terms/{term_id}", timeout=30).json()
+
+
+def deeper_path(live_server, start: str, goal: str) -> list[str]:
+    """A chain start → … → goal following ``deeper`` links (shortest), from the API's trace graph."""
+    graph = requests.get(f"{live_server.url}/api/v1/trace/{start}", timeout=30).json()["graph"]
+    below: dict[str, list[str]] = {}
+    for a, b in graph["edges"]:
+        below.setdefault(a, []).append(b)
+    came_from = {start: None}
+    queue = deque([start])
+    while queue:
+        cur = queue.popleft()
+        if cur == goal:
+            break
+        for nxt in below.get(cur, []):
+            if nxt not in came_from:
+                came_from[nxt] = cur
+                queue.append(nxt)
+    assert goal in came_from, f"{goal} is not reachable from {start} through deeper links"
+    chain = [goal]
+    while chain[-1] != start:
+        chain.append(came_from[chain[-1]])
+    return chain[::-1]
+
+
+def paste(page, live_server, text: str, lang: str = "en") -> None:
+    page.goto(f"{live_server.url}/?lang={lang}")
+    page.fill("#text", text)
+    page.click("#tadoru-form button[type=submit]")
+    page.wait_for_selector("#tadoru-result")
+
+
+def tooltip_card(page):
+    return page.locator(f"{TOOLTIP} .tadoru-card")
+
+
+def test_paste_japanese_and_english_then_hover_and_follow_a_deeper_term(page, live_server):
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text))
+    paste(page, live_server, JA_PARAGRAPH + "\n\n" + EN_PARAGRAPH, lang="en")
+
+    marks = page.locator("#tadoru-result tadoru-term")
+    found = {m.get_attribute("data-term"): m.inner_text() for m in marks.all()}
+    assert found["fine-tuning"] == "ファインチューニング" or "fine-tuning" in found.values()
+    assert page.locator('tadoru-term[data-term="fine-tuning"]').first.inner_text() == "ファインチューニング"
+    assert "large-language-model" in found and "lora" in found
+    assert page.locator('tadoru-term[data-term="lora"]').count() == 2
+    assert all(m.get_attribute("tabindex") == "0" for m in marks.all())
+    # the sidebar lists each term once
+    assert page.locator('.found-terms li[data-term="lora"]').count() == 1
+
+    # hover a Japanese term: the tooltip shows both labels and the English definition (UI is English)
+    expected = card(live_server, "fine-tuning")
+    page.hover('tadoru-term[data-term="fine-tuning"]')
+    definition = page.locator(f"{TOOLTIP} .tadoru-definition")
+    definition.wait_for()
+    assert definition.inner_text() == expected["definition"]["en"]
+    assert page.locator(f"{TOOLTIP} .tadoru-label-en").inner_text() == "fine-tuning"
+    assert page.locator(f"{TOOLTIP} .tadoru-label-ja").inner_text() == "ファインチューニング"
+    assert page.locator(f"{TOOLTIP} .tadoru-level").get_attribute("data-level") == str(expected["level"])
+    # the host is an open shadow root, built without innerHTML from page content
+    assert page.evaluate("document.querySelector('tadoru-tooltip').shadowRoot.mode") == "open"
+
+    # click a deeper term: the same tooltip shows that card, with a way back
+    first_deeper = expected["deeper"][0]
+    page.locator(f'{TOOLTIP} .tadoru-deeper button[data-term="{first_deeper}"]').click()
+    page.wait_for_function(
+        "id => document.querySelector('tadoru-tooltip').shadowRoot.querySelector('.tadoru-card').dataset.term === id",
+        arg=first_deeper)
+    deeper_card = card(live_server, first_deeper)
+    page.locator(f"{TOOLTIP} .tadoru-definition").wait_for()
+    assert page.locator(f"{TOOLTIP} .tadoru-definition").inner_text() == deeper_card["definition"]["en"]
+    assert page.locator(f"{TOOLTIP} .tadoru-label-en").inner_text() == deeper_card["label"]["en"]
+    page.locator(f"{TOOLTIP} .tadoru-back").click()
+    page.wait_for_function("() => document.querySelector('tadoru-tooltip').shadowRoot.querySelector('.tadoru-card').dataset.term === 'fine-tuning'")
+    assert page.locator(f"{TOOLTIP} .tadoru-back").count() == 0
+
+    # the tooltip stays inside the viewport
+    box = tooltip_card(page).bounding_box()
+    viewport = page.viewport_size
+    assert box["x"] >= 0 and box["y"] >= 0
+    assert box["x"] + box["width"] <= viewport["width"] and box["y"] + box["height"] <= viewport["height"]
+
+    assert page.dialogs == []
+    assert not [m for m in console if "Content Security Policy" in m], console
+    assert not [m for m in console if "Failed to load" in m], console
+
+
+def test_japanese_pages_show_japanese_definitions(page, live_server):
+    paste(page, live_server, EN_PARAGRAPH, lang="ja")
+    assert page.locator("html").get_attribute("lang") == "ja"
+    page.hover('tadoru-term[data-term="lora"]')
+    definition = page.locator(f"{TOOLTIP} .tadoru-definition")
+    definition.wait_for()
+    assert definition.inner_text() == card(live_server, "lora")["definition"]["ja"]
+    assert page.locator(f"{TOOLTIP} .tadoru-known").inner_text() == "知っている"
+
+
+def test_done_when_trace_fine_tuning_down_to_machine_learning(page, live_server, tmp_path):
+    """The issue's acceptance path: paste the seed sentence, hover, follow deeper terms, see the picture."""
+    chain = deeper_path(live_server, "fine-tuning", "machine-learning")
+    assert chain[0] == "fine-tuning" and chain[-1] == "machine-learning" and len(chain) >= 2
+
+    paste(page, live_server, SEED_JA, lang="ja")
+    term = page.locator('#tadoru-result tadoru-term[data-term="fine-tuning"]')
+    assert term.inner_text() == "ファインチューニング"
+    term.hover()
+    page.locator(f"{TOOLTIP} .tadoru-definition").wait_for()
+    for step in chain[1:]:
+        page.locator(f'{TOOLTIP} .tadoru-deeper button[data-term="{step}"]').click()
+        page.wait_for_function(
+            "id => document.querySelector('tadoru-tooltip').shadowRoot.querySelector('.tadoru-card').dataset.term === id"
+            " && document.querySelector('tadoru-tooltip').shadowRoot.querySelector('.tadoru-definition')", arg=step)
+    assert page.locator(f"{TOOLTIP} .tadoru-label-en").inner_text() == "machine learning"
+    assert page.locator(f"{TOOLTIP} .tadoru-label-ja").inner_text() == "機械学習"
+    page.screenshot(path=str(tmp_path / "tooltip-machine-learning.png"))
+
+    # back up the chain to fine-tuning, then open its term page from the tooltip
+    for _ in chain[1:]:
+        page.locator(f"{TOOLTIP} .tadoru-back").click()
+    page.wait_for_function("() => document.querySelector('tadoru-tooltip').shadowRoot.querySelector('.tadoru-card').dataset.term === 'fine-tuning'")
+    page.locator(f"{TOOLTIP} .tadoru-term-link").click()
+    page.wait_for_url("**/terms/fine-tuning")
+
+    picture = page.locator("#trace-picture svg.trace-svg")
+    picture.wait_for()
+    assert picture.get_attribute("data-term") == "fine-tuning"
+    for step in chain:
+        node = picture.locator(f'g.trace-node[data-term="{step}"]')
+        assert node.count() == 1, step
+        assert node.is_visible()
+    for a, b in pairwise(chain):
+        assert picture.locator(f'path.trace-edge[data-from="{a}"][data-to="{b}"]').count() == 1
+    assert picture.locator("g.trace-node.trace-target").get_attribute("data-term") == "fine-tuning"
+    # the picture's nodes are the API's trace, and its labels are in the page's language
+    trace = requests.get(f"{live_server.url}/api/v1/trace/fine-tuning", timeout=30).json()
+    drawn = [g.get_attribute("data-term") for g in picture.locator("g.trace-node").all()]
+    assert drawn == trace["path"]
+    assert "機械学習" in picture.locator('g.trace-node[data-term="machine-learning"] text').text_content()
+    page.screenshot(path=str(tmp_path / "term-page.png"), full_page=True)
+
+    # a node of the picture links to that term's page
+    picture.locator('g.trace-node[data-term="machine-learning"]').click()
+    page.wait_for_url("**/terms/machine-learning")
+    assert page.dialogs == []
+
+
+def test_keyboard_reaches_highlights_enter_opens_esc_closes(page, live_server):
+    paste(page, live_server, EN_PARAGRAPH, lang="en")
+    first = page.locator("#tadoru-result tadoru-term").first
+    first.focus()
+    page.locator(f"{TOOLTIP} .tadoru-definition").wait_for()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('tadoru-tooltip').shadowRoot.activeElement !== null")
+    page.keyboard.press("Tab")  # moves among the tooltip's own buttons
+    assert page.evaluate("document.querySelector('tadoru-tooltip').shadowRoot.activeElement.tagName") in ("BUTTON", "A")
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => getComputedStyle(document.querySelector('tadoru-tooltip')).display === 'none'")
+    assert page.evaluate("document.activeElement.tagName") == "TADORU-TERM"
+
+
+def test_i_know_this_unmarks_the_term_and_is_remembered(page, live_server):
+    paste(page, live_server, EN_PARAGRAPH + " LoRA again.", lang="en")
+    assert page.locator('tadoru-term[data-term="lora"]').count() == 2
+    page.hover('tadoru-term[data-term="lora"]')
+    page.locator(f"{TOOLTIP} .tadoru-known").click()
+    page.wait_for_function("() => !document.querySelector('tadoru-term[data-term=\"lora\"]')")
+    assert "LoRA is a cheap" in page.locator("#tadoru-result").inner_text()
+    assert page.evaluate("JSON.parse(localStorage.getItem('tadoru.known'))") == ["lora"]
+    # the next paste leaves it unmarked, and the form says so
+    assert page.locator("#known-info").is_visible()
+    page.fill("#text", EN_PARAGRAPH)
+    page.click("#tadoru-form button[type=submit]")
+    page.wait_for_selector("#tadoru-result")
+    assert page.locator('tadoru-term[data-term="lora"]').count() == 0
+    assert page.locator('tadoru-term[data-term="large-language-model"]').count() == 1
+    page.click("#known-forget")
+    assert page.evaluate("JSON.parse(localStorage.getItem('tadoru.known'))") == []
+
+
+def test_pasted_markup_never_runs(page, live_server):
+    evil = '<img src=x onerror=alert(1)>\n<script>alert(1)</script>\n<svg onload=alert(2)>LoRA</svg> "><b>bold</b>'
+    paste(page, live_server, evil, lang="en")
+    page.wait_for_timeout(300)
+    result = page.locator("#tadoru-result")
+    assert result.inner_text() == evil
+    assert result.locator("img, script, svg, b").count() == 0
+    page.hover('tadoru-term[data-term="lora"]')
+    page.locator(f"{TOOLTIP} .tadoru-definition").wait_for()
+    # the text box still holds the text as typed
+    assert page.input_value("#text") == evil
+    assert page.dialogs == []
+
+
+def test_uploaded_page_is_shown_as_text_only(page, live_server, tmp_path):
+    saved = tmp_path / "saved.html"
+    saved.write_text("<html><body><h1>LoRA</h1><img src=x onerror=alert(1)><p>大規模言語モデル</p>"
+                     "<script>alert(2)</script><p onclick=alert(3)>&lt;script&gt;alert(4)&lt;/script&gt;</p></body></html>",
+                     encoding="utf-8")
+    page.goto(f"{live_server.url}/?lang=en")
+    page.set_input_files("#file", str(saved))
+    page.click("#tadoru-form button[type=submit]")
+    page.wait_for_selector("#tadoru-result")
+    page.wait_for_timeout(300)
+    result = page.locator("#tadoru-result")
+    assert result.locator("img, script, p, h1").count() == 0
+    assert "<script>alert(4)</script>" in result.inner_text()
+    assert page.locator('tadoru-term[data-term="lora"]').count() == 1
+    assert page.locator('tadoru-term[data-term="large-language-model"]').count() == 1
+    assert "saved.html" in page.locator(".result-summary").inner_text()
+    assert page.dialogs == []
+
+
+def test_glossary_search_and_filters(page, live_server):
+    page.goto(f"{live_server.url}/terms?lang=en")
+    total = page.locator("#glossary .entry").count()
+    assert total > 400
+    page.fill("#q", "ファイン")
+    page.click(".filters button[type=submit]")
+    page.wait_for_url("**q=*")
+    assert page.locator('#glossary .entry[data-term="fine-tuning"]').count() == 1
+    page.goto(f"{live_server.url}/terms?lang=en")
+    page.select_option("#f-level", "3")
+    page.select_option("#f-category", "language-models")
+    page.click(".filters button[type=submit]")
+    page.wait_for_url("**level=3*")
+    entries = page.locator("#glossary .entry")
+    assert 0 < entries.count() < total
+    assert {e.get_attribute("data-level") for e in entries.all()} == {"3"}
+    assert {e.get_attribute("data-category") for e in entries.all()} == {"language-models"}
