@@ -44,8 +44,8 @@ def _map_text(chunk: str, fold: bool) -> str:
 
 
 @lru_cache(maxsize=2)
-def _tables(fold: bool) -> tuple[dict[int, str], re.Pattern[str]]:
-    """The translate table for regular characters and the regex that finds irregular ones.
+def _tables(fold: bool) -> tuple[dict[int, str], dict[int, str], re.Pattern[str]]:
+    """The translate tables (all regular characters; ASCII only) and the regex for irregular ones.
 
     A character is regular when its normal form is exactly one character that needs no
     context; everything else (ligatures, ``İ``, combining marks, ー, ・, astral characters)
@@ -66,7 +66,9 @@ def _tables(fold: bool) -> tuple[dict[int, str], re.Pattern[str]]:
     pattern = re.compile(
         "(?s:.[%s]+|[%s\U00010000-\U0010ffff])" % (_char_class(combining), _char_class(irregular))
     )
-    return table, pattern
+    ascii_table = {cp: mapped for cp, mapped in table.items() if cp < 0x80}
+    assert not any(c.isascii() for c in irregular), "ASCII is never irregular: normalize() relies on it"
+    return table, ascii_table, pattern
 
 
 def _char_class(chars: str | list[str]) -> str:
@@ -126,20 +128,46 @@ def normalize(text: str, *, fold: bool = True) -> Normalized:
     """Normalise ``text`` for matching.
 
     ``fold=False`` keeps letter case; the matcher uses it to verify case-sensitive labels.
+    English text is mostly ASCII, and ``str.translate`` is several times faster on an ASCII
+    string (CPython caches its lookups), so in mostly-ASCII text the ASCII stretches are
+    translated on their own and only the non-ASCII runs are searched for irregular characters.
+    Japanese text takes one pass over the whole text instead: its many short ASCII stretches
+    would cost more in bookkeeping than they save.
     """
-    table, irregular = _tables(fold)
-    if not irregular.search(text):
-        return Normalized(text.translate(table), len(text), [0], [0], [None])
+    table, ascii_table, irregular = _tables(fold)
+    if text.isascii():
+        return Normalized(text.translate(ascii_table), len(text), [0], [0], [None])
     builder = _Builder(fold)
+    if len(text.encode("ascii", "ignore")) < MOSTLY_ASCII * len(text):
+        _normalize_span(builder, text, 0, len(text), table, irregular)
+        return builder.build(len(text))
     pos = 0
-    for m in irregular.finditer(text):
-        if m.start() > pos:
-            builder.linear(text[pos : m.start()].translate(table), pos)
-        builder.cluster(m.group(), m.start(), m.end())
-        pos = m.end()
+    for run in _NON_ASCII_RUN.finditer(text):
+        a, b = run.span()
+        if a > pos:
+            builder.linear(text[pos:a].translate(ascii_table), pos)
+        _normalize_span(builder, text, a, b, table, irregular)
+        pos = b
     if pos < len(text):
-        builder.linear(text[pos:].translate(table), pos)
+        builder.linear(text[pos:].translate(ascii_table), pos)
     return builder.build(len(text))
+
+
+def _normalize_span(builder: _Builder, text: str, a: int, b: int, table: dict[int, str], irregular: re.Pattern[str]) -> None:
+    """``text[a:b]`` into ``builder``: irregular clusters one by one, the rest by one translate."""
+    for m in irregular.finditer(text, a, b):
+        if m.start() > a:
+            builder.linear(text[a : m.start()].translate(table), a)
+        builder.cluster(m.group(), m.start(), m.end())
+        a = m.end()
+    if b > a:
+        builder.linear(text[a:b].translate(table), a)
+
+
+#: Share of ASCII characters above which ASCII stretches are translated separately.
+MOSTLY_ASCII = 0.9
+#: A run of non-ASCII characters with the character before it, which a combining mark joins.
+_NON_ASCII_RUN = re.compile(r"(?s:.?[^\x00-\x7f]+)")
 
 
 class _Builder:
@@ -155,6 +183,16 @@ class _Builder:
         self.last = ""  # last character of the copy so far
 
     def linear(self, piece: str, orig_start: int) -> None:
+        if not piece:
+            return
+        k = len(self.seg_spans) - 1
+        if k >= 0 and self.seg_spans[k] is None and self.seg_orig[k] + (self.length - self.seg_norm[k]) == orig_start:
+            # Contiguous with the linear segment before it: one segment, so an all-linear copy
+            # keeps the identity map.
+            self.parts.append(piece)
+            self.length += len(piece)
+            self.last = piece[-1]
+            return
         self.seg_norm.append(self.length)
         self.seg_orig.append(orig_start)
         self.seg_spans.append(None)

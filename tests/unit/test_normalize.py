@@ -1,6 +1,8 @@
 """The normalised copy and its map back to the original text (SPEC §3)."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tadoru.normalize import normalize, normalize_label
 
@@ -87,3 +89,42 @@ def test_ascii_fast_path_is_identity_mapped():
     norm = normalize(text)
     assert norm.text == "the model was fine tuned."
     assert norm.original_span(4, 9) == (4, 9)
+
+
+def _reference(text: str, fold: bool):
+    """The whole-text algorithm without the ASCII split: one translate table, one regex pass."""
+    from tadoru.normalize import _Builder, _tables
+
+    table, _ascii, irregular = _tables(fold)
+    builder = _Builder(fold)
+    pos = 0
+    for m in irregular.finditer(text):
+        if m.start() > pos:
+            builder.linear(text[pos : m.start()].translate(table), pos)
+        builder.cluster(m.group(), m.start(), m.end())
+        pos = m.end()
+    if pos < len(text):
+        builder.linear(text[pos:].translate(table), pos)
+    return builder.build(len(text))
+
+
+_MIXED = st.text(
+    alphabet=st.sampled_from(list("ab -_.Ee") + ["\u0301", "\u3099", "ー", "ｰ", "・", "･", "ﾌ", "ｧ", "ｲ", "ﾞ",
+                                                  "フ", "ァ", "層", "Ａ", "é", "ﬁ", "İ", "—", "\u00a0", "😀", "\ud800"]),
+    max_size=40,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_MIXED, st.booleans(), st.sampled_from([0.0, 1.01]))
+def test_ascii_split_gives_the_same_copy_and_map_as_the_whole_text_pass(text, fold, threshold):
+    from unittest.mock import patch
+
+    import tadoru.normalize as module
+
+    with patch.object(module, "MOSTLY_ASCII", threshold):  # 0.0: always split; 1.01: never
+        fast = normalize(text, fold=fold)
+    slow = _reference(text, fold)
+    assert fast.text == slow.text
+    for i in range(len(fast.text)):
+        assert fast.original_span(i, i + 1) == slow.original_span(i, i + 1), (text, i)
