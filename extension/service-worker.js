@@ -7,8 +7,13 @@
  *   - POSTs page text to /api/v1/annotate with the reader's options and known terms;
  *   - answers term cards from a cache (filled by every annotate answer) before asking
  *     GET /api/v1/terms/<id>;
- *   - checks GET /api/v1/health and the service's version, and when the service is down or too
- *     old shows a "!" badge and keeps a clear message for the popup; the page is left alone.
+ *   - checks GET /api/v1/health and the service's version, and when the service is down, too
+ *     old or locked (it needs a token) shows a "!" badge and keeps a clear message for the popup;
+ *     the page is left alone;
+ *   - sends the reader's service token, when one is set, as `Authorization: Bearer` (the token
+ *     stays here: it is never logged nor passed to a page);
+ *   - treats 503 `overloaded` as "busy": it waits the service's Retry-After (up to
+ *     BUSY_RETRY_MAX_S) and tries once more before telling the reader to retry later.
  *
  * Chromium runs this file as a classic service worker; Firefox (no MV3 service workers yet)
  * loads the same files through `background.scripts`.
@@ -27,11 +32,12 @@ const MIN_SERVICE_VERSION = "0.1.0";
 const HEALTH_TTL_MS = 30000;
 const TIMEOUT_MS = { health: 4000, term: 8000, annotate: 60000 };
 const CARD_CACHE_SIZE = 2000;
-const BADGE_COLOR = { down: "#b00020", too_old: "#b26a00" };
+const BADGE_COLOR = { down: "#b00020", too_old: "#b26a00", unauthorized: "#b26a00", busy: "#b26a00" };
+const BUSY_RETRY_MAX_S = 5;
 
 const cards = new Map(); // "serviceUrl\nid" → card, oldest first (a small LRU)
 const pageReports = new Map(); // tabId → {count, timings, url}
-let health = { at: 0, serviceUrl: "", promise: null };
+let health = { at: 0, serviceUrl: "", token: "", promise: null };
 const lexiconFingerprints = new Map(); // serviceUrl → the lexicon fingerprint its cached cards came from
 let lastStatus = null;
 
@@ -59,14 +65,17 @@ function versionAtLeast(v, min) {
  * `fetch` the service with a timeout; turns every way of failing into a TadoruError whose
  * message a reader can act on.  Resolves to the decoded JSON of a 2xx answer.
  */
-async function callService(serviceUrl, path, { method = "GET", body, kind = "term" } = {}) {
+async function callService(serviceUrl, path, { method = "GET", body, kind = "term", token = "" } = {}) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), TIMEOUT_MS[kind]);
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (token) headers.Authorization = `Bearer ${token}`;
   let response;
   try {
     response = await fetch(serviceUrl + path, {
       method,
-      headers: body === undefined ? { Accept: "application/json" } : { Accept: "application/json", "Content-Type": "application/json" },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: controller.signal,
       credentials: "omit",
@@ -90,6 +99,15 @@ async function callService(serviceUrl, path, { method = "GET", body, kind = "ter
   if (!response.ok) {
     const err = data && data.error;
     const tadoruError = err && typeof err.code === "string";
+    if (response.status === 401 && tadoruError) {
+      throw new TadoruError("unauthorized", t(token ? "errTokenRejected" : "errTokenNeeded", [serviceUrl]));
+    }
+    if (response.status === 503 && tadoruError && err.code === "overloaded") {
+      const seconds = Math.max(1, parseInt(response.headers.get("Retry-After") || "1", 10) || 1);
+      const busy = new TadoruError("overloaded", t("errBusy", [serviceUrl, String(seconds)]));
+      busy.retryAfter = seconds;
+      throw busy;
+    }
     if (response.status === 404 && kind === "term" && tadoruError) {
       throw new TadoruError("unknown_term", `${err.message || err.code} (HTTP 404)`);
     }
@@ -108,12 +126,16 @@ async function callService(serviceUrl, path, { method = "GET", body, kind = "ter
   return data;
 }
 
-/** The service's health, checked at most every HEALTH_TTL_MS; throws for down or too old. */
-function checkHealth(serviceUrl, { fresh = false } = {}) {
-  const stale = Date.now() - health.at > HEALTH_TTL_MS || health.serviceUrl !== serviceUrl;
+/** The service's health, checked at most every HEALTH_TTL_MS; throws for down, too old or locked. */
+function checkHealth(serviceUrl, { fresh = false, token = "" } = {}) {
+  const stale = Date.now() - health.at > HEALTH_TTL_MS || health.serviceUrl !== serviceUrl || health.token !== token;
   if (fresh || stale || !health.promise) {
     const promise = (async () => {
-      const data = await callService(serviceUrl, "/api/v1/health", { kind: "health" });
+      const data = await callService(serviceUrl, "/api/v1/health", { kind: "health", token });
+      if (data.auth === "required") {
+        // Health is open to all; the rest of the API wants the token this reader has not set.
+        throw new TadoruError("unauthorized", t("errTokenNeeded", [serviceUrl]));
+      }
       if (data.status !== "ok") {
         throw new TadoruError("service_error", t("errStatus", [serviceUrl, String(data.status)]));
       }
@@ -123,7 +145,7 @@ function checkHealth(serviceUrl, { fresh = false } = {}) {
       forgetStaleCards(serviceUrl, data.lexicon && data.lexicon.fingerprint);
       return data;
     })();
-    health = { at: Date.now(), serviceUrl, promise };
+    health = { at: Date.now(), serviceUrl, token, promise };
     promise.catch(() => {
       if (health.promise === promise) health.at = 0; // retry at the next request
     });
@@ -154,13 +176,17 @@ async function setStatus(state, message, serviceUrl, extra = {}) {
 
 function stateOfError(err) {
   if (err.code === "service_too_old") return "too_old";
+  if (err.code === "unauthorized") return "unauthorized";
+  if (err.code === "overloaded") return "busy";
   if (err.code === "service_unreachable" || err.code === "timeout") return "down";
   return "error";
 }
 
 async function failed(err, serviceUrl) {
   const e = TadoruError.from(err);
-  if (["service_unreachable", "service_too_old", "timeout", "bad_response", "permission_denied"].includes(e.code)) {
+  const reported = ["service_unreachable", "service_too_old", "timeout", "bad_response", "permission_denied", "unauthorized",
+    "overloaded"];
+  if (reported.includes(e.code)) {
     await setStatus(stateOfError(e), e.message, serviceUrl);
   }
   throw e;
@@ -232,9 +258,22 @@ function checkAnnotateAnswer(data) {
   return { lang: data.lang, annotations: data.annotations, terms };
 }
 
+/** Annotate once more after the service's Retry-After when it said it is busy (503 overloaded). */
+async function annotateCall(serviceUrl, body, token) {
+  const call = () => callService(serviceUrl, "/api/v1/annotate", { method: "POST", body, kind: "annotate", token });
+  try {
+    return await call();
+  } catch (err) {
+    if (!(err instanceof TadoruError) || err.code !== "overloaded" || err.retryAfter > BUSY_RETRY_MAX_S) throw err;
+    await new Promise((resolve) => setTimeout(resolve, err.retryAfter * 1000));
+    return call();
+  }
+}
+
 async function annotate({ text, breaks }) {
   const [settings, known] = await readerSettings();
   const serviceUrl = settings.serviceUrl;
+  const token = settings.serviceToken;
   if (!breaks.every((b) => Number.isInteger(b))) throw new TadoruError("bad_message", "annotate.payload.breaks must hold integers");
   // As `html`, so the service honours the page's block edges (see shared/pagedoc.js).
   const html = self.TadoruPageDoc.toHtml(text, breaks);
@@ -245,8 +284,8 @@ async function annotate({ text, breaks }) {
     // Both at once (no extra round trip); when both fail, the health check's verdict (down,
     // too old, not Tadoru) says more than the annotate call's.
     const [healthy, annotated] = await Promise.allSettled([
-      checkHealth(serviceUrl),
-      callService(serviceUrl, "/api/v1/annotate", { method: "POST", body, kind: "annotate" }),
+      checkHealth(serviceUrl, { token }),
+      annotateCall(serviceUrl, body, token),
     ]);
     if (healthy.status === "rejected") throw healthy.reason;
     if (annotated.status === "rejected") throw annotated.reason;
@@ -267,7 +306,7 @@ async function term({ id }) {
   if (cards.has(key)) return cards.get(key);
   try {
     await requirePermission(serviceUrl);
-    const card = await callService(serviceUrl, `/api/v1/terms/${encodeURIComponent(id)}`);
+    const card = await callService(serviceUrl, `/api/v1/terms/${encodeURIComponent(id)}`, { token: settings.serviceToken });
     if (typeof card.id !== "string") throw new TadoruError("bad_response", `the card of '${id}' has no id`);
     cacheCard(serviceUrl, card);
     return card;
@@ -282,7 +321,7 @@ async function status({ tabId }) {
   const page = tabId !== undefined ? pageReports.get(tabId) || null : null;
   try {
     await requirePermission(serviceUrl);
-    const data = await checkHealth(serviceUrl, { fresh: true });
+    const data = await checkHealth(serviceUrl, { fresh: true, token: settings.serviceToken });
     await setStatus("ok", "", serviceUrl);
     const concepts = data.lexicon && typeof data.lexicon.concepts === "number" ? data.lexicon.concepts : null;
     return { state: "ok", message: "", serviceUrl, version: String(data.version || ""), concepts, page };
@@ -324,7 +363,9 @@ chrome.storage.onChanged.addListener((changes, area) => {
   if (area === "local") stored = null;
   if (area === "local" && changes.settings) {
     const next = Settings.migrate(changes.settings.newValue);
-    if (next.serviceUrl !== health.serviceUrl) health = { at: 0, serviceUrl: "", promise: null };
+    if (next.serviceUrl !== health.serviceUrl || next.serviceToken !== health.token) {
+      health = { at: 0, serviceUrl: "", token: "", promise: null };
+    }
   }
 });
 

@@ -268,7 +268,7 @@
       state.settings = next;
       const wasOn = state.running;
       const isOn = shouldRun(next);
-      const redo = ["serviceUrl", "level", "firstOnly"].some((k) => old[k] !== next[k]);
+      const redo = ["serviceUrl", "serviceToken", "level", "firstOnly"].some((k) => old[k] !== next[k]);
       if (wasOn && (!isOn || redo)) stop();
       if (isOn && (!wasOn || redo)) start();
       else if (isOn && old.definitionLang !== next.definitionLang && state.tooltip) attachTooltip();

@@ -2,7 +2,8 @@
  * The options page.  Every control with a `data-setting` attribute is bound to the setting of
  * that name (`data-type` says how to read it: number, boolean, lines); a change is validated
  * and saved at once through TadoruSettings, which stores it with its version.  The known-terms
- * list is viewed, pruned, exported and imported here, in the file format of known.py.
+ * list is viewed, pruned, exported and imported here, in the file format of known.py.  The
+ * service token is a password field like any other setting; the export holds known terms only.
  */
 (function () {
   "use strict";
@@ -87,6 +88,7 @@
       showSettings(saved);
       say($("saved"), t("optionsSaved"), "ok");
       if (name === "serviceUrl") checkAccess(saved.serviceUrl);
+      if (name === "serviceToken") checkService(); // says at once whether the service takes it
     } catch (err) {
       say($("saved"), err.message, "error");
     }

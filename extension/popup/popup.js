@@ -35,7 +35,8 @@
       const count = status.concepts ? t("popupServiceTerms", [String(status.concepts)]) : "";
       detail.textContent = [status.serviceUrl, status.version && `v${status.version}`, count].filter(Boolean).join(" · ");
     } else {
-      $("service-text").textContent = t(status.state === "too_old" ? "popupServiceTooOld" : "popupServiceDown");
+      const headline = { too_old: "popupServiceTooOld", unauthorized: "popupServiceToken", busy: "popupServiceBusy" };
+      $("service-text").textContent = t(headline[status.state] || "popupServiceDown");
       detail.textContent = status.message;
     }
     detail.hidden = false;

@@ -52,6 +52,8 @@
     "service_error", // the service answered with an error (its message is passed on)
     "bad_response", // the service answered something that is not the documented JSON
     "timeout", // the service took too long
+    "unauthorized", // the service needs a token (TADORU_TOKEN) and has none or another
+    "overloaded", // the service is past capacity (503): retry later
     "permission_denied", // the service URL is not covered by the extension's host permissions
     "unknown_term", // no such term id
     "disabled", // the extension is off for this site

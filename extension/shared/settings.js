@@ -3,11 +3,15 @@
  *
  * Stored in `chrome.storage.local` under two keys so that a click on "I know this" does not
  * rewrite (and re-broadcast) the settings:
- *   settings: {version, serviceUrl, level, definitionLang, firstOnly, siteMode, sites}
+ *   settings: {version, serviceUrl, serviceToken, level, definitionLang, firstOnly, siteMode, sites}
  *   known:    {version, ids: [term ids]}
  * Every read goes through `migrate()`, which upgrades an older stored version one step at a
  * time and replaces any value that is not valid with its default, so no part of the extension
  * ever sees a half-valid setting.
+ *
+ * `serviceToken` is the secret a service started with TADORU_TOKEN asks for ("" = none).  Only the
+ * service worker reads it, to send it as `Authorization: Bearer`; it is never logged, never put
+ * in a message to a page, and never part of the known-terms export.
  *
  * Plain script: defines `globalThis.TadoruSettings` (used by the worker, content script,
  * popup and options page alike).
@@ -22,6 +26,7 @@
   const DEFAULTS = Object.freeze({
     version: VERSION,
     serviceUrl: DEFAULT_SERVICE_URL,
+    serviceToken: "", // the service's TADORU_TOKEN, when it has one
     level: 1, // 1 shows every term, 3 only specialist terms
     definitionLang: "auto", // "auto" follows the browser's language
     firstOnly: false, // mark only the first occurrence of each term
@@ -47,6 +52,20 @@
     if (url.protocol !== "http:" && url.protocol !== "https:") return null;
     if (url.username || url.password || url.search || url.hash) return null;
     return url.origin + url.pathname.replace(/\/+$/, "");
+  }
+
+  const MAX_TOKEN_LENGTH = 512;
+
+  /**
+   * A service token as typed (surrounding spaces dropped), "" for none, or null when it cannot
+   * be one: an HTTP header carries visible ASCII only (the service checks the same).
+   */
+  function normalizeToken(value) {
+    if (value === undefined || value === null) return "";
+    if (typeof value !== "string") return null;
+    const token = value.trim();
+    if (token.length > MAX_TOKEN_LENGTH || !/^[\x21-\x7e]*$/.test(token)) return null;
+    return token;
   }
 
   /**
@@ -87,6 +106,8 @@
     const s = raw && typeof raw === "object" ? raw : {};
     const out = { version: VERSION };
     out.serviceUrl = normalizeServiceUrl(s.serviceUrl) || DEFAULTS.serviceUrl;
+    const token = normalizeToken(s.serviceToken);
+    out.serviceToken = token === null ? DEFAULTS.serviceToken : token;
     out.level = CHOICES.level.includes(Number(s.level)) ? Number(s.level) : DEFAULTS.level;
     out.definitionLang = CHOICES.definitionLang.includes(s.definitionLang) ? s.definitionLang : DEFAULTS.definitionLang;
     out.firstOnly = typeof s.firstOnly === "boolean" ? s.firstOnly : DEFAULTS.firstOnly;
@@ -129,6 +150,9 @@
     const next = { ...current, ...changes };
     if ("serviceUrl" in changes && !normalizeServiceUrl(changes.serviceUrl)) {
       throw new Error(`not an http(s) URL: ${changes.serviceUrl}`);
+    }
+    if ("serviceToken" in changes && normalizeToken(changes.serviceToken) === null) {
+      throw new Error("a token is letters, digits and punctuation, without spaces"); // never echo it
     }
     const valid = validate(next);
     await storage().set({ settings: valid });
@@ -209,7 +233,7 @@
 
   const api = Object.freeze({
     VERSION, KNOWN_VERSION, DEFAULTS, CHOICES, DEFAULT_SERVICE_URL, MIGRATIONS,
-    normalizeServiceUrl, originPattern, normalizeHost, normalizeHosts, validate, migrate, load, save,
+    normalizeServiceUrl, normalizeToken, originPattern, normalizeHost, normalizeHosts, validate, migrate, load, save,
     loadKnown, saveKnown, addKnown, removeKnown, knownFromChange, cleanIds,
     siteEnabled, withSite, hostMatches, definitionLang,
   });

@@ -16,6 +16,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from . import __version__
 from .annotate import LANG_CHOICES, LEVELS, detect_lang, quote_context
 from .app import state
+from .auth import auth_state
 from .errors import ApiError
 from .htmltext import HtmlTooDeep
 
@@ -246,16 +247,20 @@ def health() -> Response:
     lexicon = state().lexicon
     errors = sum(p.severity == "error" for p in lexicon.problems)
     status = "ok" if len(lexicon) else "degraded"
+    auth = auth_state()  # "invalid" never gets here: a wrong token is refused before
+    # Problems name local files: with a token set, only a client that sent it sees them.
+    problems = [str(p) for p in lexicon.problems[:HEALTH_PROBLEMS_SHOWN]] if auth != "required" else []
     response = jsonify({
         "status": status,
         "version": __version__,
+        "auth": auth,
         "lexicon": {
             "concepts": len(lexicon),
             "fingerprint": lexicon.fingerprint,
             "files": len(lexicon.sources),
             "errors": errors,
             "warnings": len(lexicon.problems) - errors,
-            "problems": [str(p) for p in lexicon.problems[:HEALTH_PROBLEMS_SHOWN]],
+            "problems": problems,
         },
     })
     if status != "ok":

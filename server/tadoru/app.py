@@ -5,6 +5,7 @@ keeps it, with what the pages derive from it, in ``app.extensions["tadoru"]``.  
 ``tadoru serve`` the app is built in the master process before the workers fork, so the
 lexicon is compiled once and its memory shared.  The service starts even when the lexicon has
 problems: it serves the concepts that loaded and reports the problems at ``/api/v1/health``.
+``auth.py`` (the optional token) and ``capacity.py`` (503 past capacity) hook in here too.
 """
 
 from __future__ import annotations
@@ -117,9 +118,11 @@ def create_app(config: Mapping[str, Any] | None = None, *, annotator: Any = None
 
     app.extensions["tadoru"] = TadoruState(annotator if annotator is not None else build_annotator(), settings)
 
-    from . import api, errors, web
+    from . import api, auth, capacity, errors, web
 
     errors.register(app)
+    auth.init_app(app)  # first: a request without the token costs nothing further
+    capacity.init_app(app, settings)
     app.register_blueprint(api.bp)
     app.register_blueprint(web.bp)
     app.after_request(_cors)
@@ -144,7 +147,7 @@ def _cors(response: Response) -> Response:
     response.headers["Access-Control-Allow-Origin"] = origin
     if request.method == "OPTIONS" and request.headers.get("Access-Control-Request-Method"):
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept, Authorization"
         response.headers["Access-Control-Max-Age"] = "600"
         if request.headers.get("Access-Control-Request-Private-Network") == "true":
             response.headers["Access-Control-Allow-Private-Network"] = "true"

@@ -14,6 +14,14 @@ variable                 meaning                                          defaul
 ``TADORU_CORS_ORIGINS``  extra origins allowed to call ``/api/`` (comma-  none (extensions
                          separated, e.g. ``https://example.org``)         are always allowed)
 ``TADORU_LEXICON_PATH``  extra lexicon folders (read by the core)         none
+``TADORU_TOKEN``         a secret every ``/api/`` call must send as        none (no token)
+                         ``Authorization: Bearer``; the pages ask for it
+``TADORU_TOKEN_FILE``    a file holding that secret (keeps it out of the   none
+                         environment); set one of the two, not both
+``TADORU_MAX_PENDING``   annotation requests one worker holds at once,     16
+                         running or waiting; more answer 503 at once
+``TADORU_MAX_WAIT``      seconds a request may wait for its turn before    10
+                         it answers 503 (with ``Retry-After``)
 =======================  ===============================================  ==================
 """
 
@@ -27,12 +35,19 @@ from dataclasses import dataclass, field
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 DEFAULT_MAX_BODY = 5 * 1024 * 1024
+#: 16 concurrent readers are normal load even when every one lands on the same worker.
+DEFAULT_MAX_PENDING = 16
+DEFAULT_MAX_WAIT = 10.0
+MIN_TOKEN_LENGTH = 16
+MAX_TOKEN_LENGTH = 512
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?(?:e\d+)?)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "ki": 1024, "kib": 1024, "m": 1000**2, "mb": 1000**2,
                "mi": 1024**2, "mib": 1024**2, "g": 1000**3, "gb": 1000**3, "gi": 1024**3, "gib": 1024**3}
 _ORIGIN = re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s]+$", re.IGNORECASE)
+_TOKEN = re.compile(r"^[\x21-\x7e]+$")  # visible ASCII: what an HTTP header carries unchanged
+TOKEN_ADVICE = "make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
 
 class ConfigError(ValueError):
@@ -54,6 +69,10 @@ class Settings:
     workers: int = field(default_factory=default_workers)
     max_body: int = DEFAULT_MAX_BODY
     cors_origins: tuple[str, ...] = ()
+    #: The bearer token the API requires, or None. Kept out of ``repr`` so it never reaches a log.
+    token: str | None = field(default=None, repr=False)
+    max_pending: int = DEFAULT_MAX_PENDING
+    max_wait: float = DEFAULT_MAX_WAIT
 
     @property
     def loopback(self) -> bool:
@@ -92,6 +111,39 @@ def parse_origins(raw: str, name: str = "TADORU_CORS_ORIGINS") -> tuple[str, ...
     return tuple(origins)
 
 
+def parse_token(raw: str, name: str = "TADORU_TOKEN") -> str:
+    """A bearer token: 16–512 visible ASCII characters (never echoed back in the message)."""
+    token = raw.strip()
+    if not _TOKEN.match(token):
+        raise ConfigError(f"{name}: the token must be visible ASCII characters without spaces; {TOKEN_ADVICE}")
+    if not MIN_TOKEN_LENGTH <= len(token) <= MAX_TOKEN_LENGTH:
+        raise ConfigError(f"{name}: the token must be {MIN_TOKEN_LENGTH} to {MAX_TOKEN_LENGTH} characters long "
+                          f"(got {len(token)}); {TOKEN_ADVICE}")
+    return token
+
+
+def read_token_file(path: str, name: str = "TADORU_TOKEN_FILE") -> str:
+    """The token stored in a file (its first line, surrounding white space dropped)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read(MAX_TOKEN_LENGTH * 4)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise ConfigError(f"{name}={path!r}: cannot read the token file: {reason}") from None
+    lines = text.strip().splitlines()
+    return parse_token(lines[0] if lines else "", f"{name} ({path})")
+
+
+def _seconds(raw: str, name: str, lo: float, hi: float) -> float:
+    try:
+        value = float(raw.strip().removesuffix("s"))
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r}: expected a number of seconds") from None
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name}={raw!r}: must be between {lo:g} and {hi:g} seconds")
+    return value
+
+
 def from_env(environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from ``TADORU_*`` variables (unset or empty variables keep the defaults)."""
     env = os.environ if environ is None else environ
@@ -111,4 +163,15 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         kwargs["max_body"] = parse_size(v)
     if (v := get("TADORU_CORS_ORIGINS")) is not None:
         kwargs["cors_origins"] = parse_origins(v)
+    token, token_file = get("TADORU_TOKEN"), get("TADORU_TOKEN_FILE")
+    if token is not None and token_file is not None:
+        raise ConfigError("TADORU_TOKEN and TADORU_TOKEN_FILE are both set; set one of them")
+    if token is not None:
+        kwargs["token"] = parse_token(token)
+    elif token_file is not None:
+        kwargs["token"] = read_token_file(token_file.strip())
+    if (v := get("TADORU_MAX_PENDING")) is not None:
+        kwargs["max_pending"] = _int(v, "TADORU_MAX_PENDING", 1, 10_000)
+    if (v := get("TADORU_MAX_WAIT")) is not None:
+        kwargs["max_wait"] = _seconds(v, "TADORU_MAX_WAIT", 0.1, 3600)
     return Settings(**kwargs)  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ log = logging.getLogger("tadoru.errors")
 #: more precise code (``unknown_term``, ``invalid_json``…) through ``ApiError``.
 STATUS_CODES: dict[int, str] = {
     400: "bad_request",
+    401: "unauthorized",
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
@@ -45,11 +46,13 @@ DRAIN_LIMIT = 64 * 1024 * 1024
 class ApiError(Exception):
     """An error with its HTTP status, stable code and a message written for the caller."""
 
-    def __init__(self, status: int, code: str, message: str, **details: Any) -> None:
+    def __init__(self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None,
+                 **details: Any) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = dict(headers or {})  # e.g. Retry-After, WWW-Authenticate
         self.details = details
 
 
@@ -116,8 +119,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> Response:
         if is_api_request():
-            return error_response(exc.status, exc.code, exc.message, **exc.details)
-        return _html_error(exc.status, exc.code, exc.message)
+            return error_response(exc.status, exc.code, exc.message, headers=exc.headers, **exc.details)
+        response = _html_error(exc.status, exc.code, exc.message)
+        for name, value in exc.headers.items():
+            response.headers[name] = value
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:

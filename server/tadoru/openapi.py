@@ -19,7 +19,7 @@ ERROR_CODES = (
     "missing_input", "conflicting_input", "unknown_lang", "html_too_deep", "unknown_term", "not_found",
     "method_not_allowed", "not_acceptable", "payload_too_large", "unsupported_media_type", "uri_too_long",
     "request_timeout", "length_required", "too_many_requests", "request_header_fields_too_large",
-    "internal_error", "not_implemented", "unavailable",
+    "internal_error", "not_implemented", "unavailable", "unauthorized", "overloaded",
 )
 
 _LABELS = {
@@ -41,7 +41,14 @@ def _error(description: str) -> dict[str, Any]:
     return _json(_ref("Error"), description)
 
 
-_COMMON_ERRORS = {"405": _error("Method not allowed (`method_not_allowed`).")}
+_COMMON_ERRORS = {
+    "401": _error("The service has a token (`TADORU_TOKEN`) and the request did not send it, or sent another "
+                  "(`unauthorized`, with a `WWW-Authenticate: Bearer` header)."),
+    "405": _error("Method not allowed (`method_not_allowed`)."),
+}
+
+#: Either the bearer token, or nothing when the service runs without one (the default).
+_SECURITY = [{"bearerAuth": []}, {}]
 
 _TERM_ID = {
     "name": "id", "in": "path", "required": True, "description": "A concept id such as `lora` or `fine-tuning`.",
@@ -61,11 +68,15 @@ def openapi_document() -> dict[str, Any]:
                 "Annotate Japanese or English text or whole pages with the terms of Tadoru's "
                 "bilingual lexicon, read term cards, search the lexicon and get learning paths.\n\n"
                 "Errors are always JSON: `{\"error\": {\"code\", \"message\"}}`; `code` is stable "
-                "(see the `Error` schema). Offsets are in Unicode code points."
+                "(see the `Error` schema). Offsets are in Unicode code points.\n\n"
+                "When the service is started with `TADORU_TOKEN`, every route but `/api/v1/health` "
+                "needs `Authorization: Bearer <token>`. Past capacity, `POST` requests answer 503 "
+                "`overloaded` with `Retry-After` (seconds) instead of waiting without bound."
             ),
             "license": {"name": "MIT", "identifier": "MIT"},
         },
         "servers": [{"url": "/", "description": "this service"}],
+        "security": _SECURITY,
         "paths": {
             "/api/v1/annotate": {
                 "post": {
@@ -96,6 +107,9 @@ def openapi_document() -> dict[str, Any]:
                         "422": _error("The JSON is not a valid request: `invalid_request`, `unknown_field`, "
                                       "`missing_input`, `conflicting_input`, `invalid_field`, `unknown_lang`, "
                                       "`html_too_deep`."),
+                        "503": {**_error("Past capacity (`overloaded`): retry after `Retry-After` seconds."),
+                                "headers": {"Retry-After": {"description": "Seconds to wait before retrying.",
+                                                            "schema": {"type": "integer", "minimum": 1}}}},
                         **_COMMON_ERRORS,
                     },
                 },
@@ -109,7 +123,8 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": [
                         {"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 200},
                          "example": "ファイン"},
-                        {"name": "limit", "in": "query", "required": False,
+                        {"name": "limit", "in": "query", "required": False, "allowEmptyValue": True,
+                         "description": "How many cards at most; empty means the default.",
                          "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 20}},
                     ],
                     "responses": {
@@ -156,6 +171,8 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "operationId": "health",
                     "summary": "Service status and lexicon size",
+                    "description": "Open even when the service has a token (then the problem list is left "
+                                   "out unless the request sends the token; a wrong token answers 401).",
                     "responses": {
                         "200": _json(_ref("Health"), "The service is up (lexicon problems, if any, are listed)."),
                         "503": _json(_ref("Health"), "The service is up but has no lexicon to serve."),
@@ -175,6 +192,10 @@ def openapi_document() -> dict[str, Any]:
             },
         },
         "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer",
+                               "description": "The service's `TADORU_TOKEN`, when it was started with one."},
+            },
             "schemas": {
                 "AnnotateRequest": {
                     "type": "object",
@@ -182,13 +203,18 @@ def openapi_document() -> dict[str, Any]:
                     "properties": {
                         "text": {"type": "string", "description": "Plain text to annotate."},
                         "html": {"type": "string", "description": "An HTML page (or fragment) to annotate."},
-                        "lang": {"type": "string", "enum": list(LANG_CHOICES), "default": "auto"},
-                        "known": {"type": "array", "items": {"type": "string", "maxLength": 200}, "maxItems": 10000,
-                                  "description": "Ids (or labels) the reader knows: not annotated. Unknown ids are ignored."},
-                        "level": {"type": "integer", "enum": list(LEVELS), "default": 1,
-                                  "description": "Hide terms below this level (1 everyday, 2 practitioner, 3 specialist)."},
-                        "first_only": {"type": "boolean", "default": False,
-                                       "description": "Annotate only the first occurrence of each term."},
+                        "lang": {"type": ["string", "null"], "enum": [*LANG_CHOICES, None], "default": "auto",
+                                 "description": "`auto` (or null) picks the language from the text's script."},
+                        "known": {"type": ["array", "null"], "items": {"type": "string", "maxLength": 200},
+                                  "maxItems": 10000,
+                                  "description": "Ids (or labels) the reader knows: not annotated. Unknown ids are "
+                                                 "ignored. null is the same as []."},
+                        "level": {"type": ["integer", "null"], "enum": [*LEVELS, None], "default": 1,
+                                  "description": "Hide terms below this level (1 everyday, 2 practitioner, 3 "
+                                                 "specialist). null is the same as 1."},
+                        "first_only": {"type": ["boolean", "null"], "default": False,
+                                       "description": "Annotate only the first occurrence of each term. null is "
+                                                      "the same as false."},
                     },
                     "oneOf": [{"required": ["text"]}, {"required": ["html"]}],
                 },
@@ -268,6 +294,9 @@ def openapi_document() -> dict[str, Any]:
                     "properties": {
                         "status": {"type": "string", "enum": ["ok", "degraded"]},
                         "version": {"type": "string"},
+                        "auth": {"type": "string", "enum": ["off", "required", "accepted"],
+                                 "description": "`off`: the service has no token; `required`: it has one "
+                                                "and this request did not send it; `accepted`: it did."},
                         "lexicon": {
                             "type": "object",
                             "required": ["concepts", "fingerprint", "errors", "warnings", "problems"],

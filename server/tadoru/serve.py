@@ -1,10 +1,16 @@
 """``tadoru serve``: the service under gunicorn, a production WSGI server.
 
-Annotation is CPU-bound Python, so throughput comes from processes, not threads: one sync
-worker per core by default.  The app is preloaded — built in the master before the workers
-fork — so the lexicon is compiled (and Sudachi's dictionary loaded) once and shared
-copy-on-write.  Each request is logged as one line, ``METHOD PATH STATUS MSms``.  Ctrl-C and
-SIGTERM stop the master and its workers cleanly; ``run`` then returns 0.
+Annotation is CPU-bound Python, so throughput comes from processes: one worker per core by
+default.  Each worker also runs a few threads (gunicorn ``gthread``), not for speed but so it can
+always *answer*: its CPU-heavy requests take turns through ``capacity.Gate``, and past
+``TADORU_MAX_PENDING`` a spare thread answers 503 + ``Retry-After`` at once instead of leaving the
+request in the kernel's accept queue until the client gives up.  Connections are not kept alive,
+so every request goes to whichever worker is free first (as with sync workers).
+
+The app is preloaded — built in the master before the workers fork — so the lexicon is compiled
+(and Sudachi's dictionary loaded) once and shared copy-on-write.  Each request is logged as one
+line, ``METHOD PATH STATUS MSms``.  Ctrl-C and SIGTERM stop the master and its workers cleanly;
+``run`` then returns 0.  A worker that dies (killed, out of memory) is replaced by the master.
 """
 
 from __future__ import annotations
@@ -17,11 +23,23 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from .config import ConfigError, Settings, from_env
+from .config import DEFAULT_MAX_PENDING, ConfigError, Settings, from_env
 
 ACCESS_LOG_FORMAT = "%(m)s %(U)s %(s)s %(M)sms"
-WORKER_TIMEOUT = 120  # seconds; a 5 MiB page takes a few seconds, not minutes
+#: Seconds without a heartbeat from a worker's main loop before the master replaces it.  Under
+#: gthread the heartbeat comes from the loop, not the request: this catches a wedged worker (a
+#: C call holding the GIL), while the bounds on input size keep each request to seconds.
+WORKER_TIMEOUT = 120
 GRACEFUL_TIMEOUT = 10
+#: Threads beyond the admitted requests: they answer 503s, health checks and term cards while
+#: every admitted request is running or waiting.
+SPARE_THREADS = 4
+#: Connections one worker takes off the accept queue at most (then it leaves them to the others).
+CONNECTIONS_PER_THREAD = 4
+PROBLEMS_LOGGED = 20
+#: gunicorn's ceiling for a request line (its default is 4094); URLs here are short, but a
+#: `?known=` list on a term page can grow with the reader's list.
+MAX_REQUEST_LINE = 8190
 
 
 class TadoruServer(BaseApplication):
@@ -85,8 +103,18 @@ def _when_ready(server: Any) -> None:
             if lexicon is not None:
                 problems = len(lexicon.problems)
                 extra = f"; lexicon: {len(lexicon)} concepts" + (f", {problems} problems (see /api/v1/health)" if problems else "")
+            if app.callable is not None and app.callable.config["TADORU_SETTINGS"].token:
+                extra += "; API token required"
             print(f"Tadoru is serving on {url} ({server.num_workers} workers{extra}). Press Ctrl-C to stop.",
                   file=sys.stderr, flush=True)
+    if lexicon is not None:
+        # Name each skipped file and why, where the operator looks first (health lists them too).
+        for problem in lexicon.problems[:PROBLEMS_LOGGED]:
+            print(f"tadoru serve: lexicon {problem.severity} (the rest is served): {problem}", file=sys.stderr,
+                  flush=True)
+        if len(lexicon.problems) > PROBLEMS_LOGGED:
+            print(f"tadoru serve: … and {len(lexicon.problems) - PROBLEMS_LOGGED} more lexicon problems "
+                  "(tadoru lexicon check lists them all)", file=sys.stderr, flush=True)
 
 
 def _post_worker_init(worker: Any) -> None:
@@ -97,11 +125,17 @@ def _post_worker_init(worker: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
+def gunicorn_options(host: str, port: int, workers: int, max_pending: int = DEFAULT_MAX_PENDING) -> dict[str, Any]:
+    threads = max_pending + SPARE_THREADS
     return {
         "bind": [f"{_url_host(host)}:{port}"],
         "workers": workers,
-        "worker_class": "sync",
+        "worker_class": "gthread",
+        "threads": threads,
+        "worker_connections": threads * CONNECTIONS_PER_THREAD,
+        "keepalive": 0,  # a connection per request: each goes to the first free worker
+        # The longest request line gunicorn allows; a longer one gets its own HTML 414 before the app runs.
+        "limit_request_line": MAX_REQUEST_LINE,
         "preload_app": True,
         "timeout": WORKER_TIMEOUT,
         "graceful_timeout": GRACEFUL_TIMEOUT,
@@ -130,14 +164,19 @@ def run(host: str | None = None, port: int | None = None, workers: int | None = 
         print("tadoru serve: --workers must be at least 1", file=sys.stderr)
         return 2
     loopback = Settings(host=host).loopback
-    if not loopback:
-        print(f"tadoru serve: warning: binding {host} makes the service reachable from other machines; "
-              "it has no authentication. Use 127.0.0.1 unless you mean it.", file=sys.stderr)
+    if not loopback and settings.token is None:
+        print(f"tadoru serve: warning: binding {host} makes the service reachable from other machines, and it has "
+              "NO token: anyone who can reach the port can use it and read what it is sent. Set TADORU_TOKEN "
+              "(or TADORU_TOKEN_FILE), or use 127.0.0.1 unless you mean it.", file=sys.stderr)
+    elif not loopback:
+        print(f"tadoru serve: note: binding {host} makes the service reachable from other machines; the API "
+              "requires the token (TADORU_TOKEN). Traffic is plain HTTP: put TLS in front of it on a network "
+              "you do not trust.", file=sys.stderr)
     if _port_in_use(host, port):
         print(f"tadoru serve: {host}:{port} is already in use (another tadoru serve?); choose another --port",
               file=sys.stderr)
         return 1
-    server = TadoruServer(gunicorn_options(host, port, workers), settings)
+    server = TadoruServer(gunicorn_options(host, port, workers, settings.max_pending), settings)
     try:
         server.run()
     except SystemExit as exc:
