@@ -198,10 +198,16 @@ def mark_page(page: VisibleText, annotations: Sequence[Annotation]) -> None:
         _wrap_slot(page.slots[k], sorted(pieces[k]))
 
 
+#: Code points lxml's HTML parser keeps in text nodes but refuses in text it is handed
+#: (XML 1.0 forbids them); replaced one for one, so offsets do not move.
+_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _wrap_slot(slot: TextSlot, spans: list[tuple[int, int, str, bool]]) -> None:
     element = slot.element
     value = element.tail if slot.tail else element.text
     assert value is not None
+    value = _NOT_XML_TEXT.sub("\ufffd", value)
     new_elements: list[etree._Element] = []
     cursor = spans[0][0]
     head = value[:cursor]
@@ -213,16 +219,16 @@ def _wrap_slot(slot: TextSlot, spans: list[tuple[int, int, str, bool]]) -> None:
         nxt = spans[i + 1][0] if i + 1 < len(spans) else len(value)
         mark.tail = value[b:nxt] or None
         new_elements.append(mark)
+    # One slice assignment, not one ``insert`` per mark: lxml finds an insert position by
+    # walking the children, so a text node with 100,000 terms took hours (quadratic).
     if slot.tail:
         element.tail = head or None
         parent = element.getparent()
         index = parent.index(element) + 1
-        for offset, mark in enumerate(new_elements):
-            parent.insert(index + offset, mark)
+        parent[index:index] = new_elements
     else:
         element.text = head or None
-        for offset, mark in enumerate(new_elements):
-            element.insert(offset, mark)
+        element[0:0] = new_elements
 
 
 def render_text_fragment(text: str, annotations: Sequence[Annotation]) -> str:

@@ -62,3 +62,40 @@ def test_level_and_first_only_only_remove(text, level, first_only):
 def test_annotate_html_invariants(text):
     page = SMALL.annotate_html("<html><body><p>" + text + "</p><pre>" + text + "</pre></body></html>")
     _invariants(page.text, page.annotations)
+
+
+# Markup that parsers disagree about, next to the hostile text: unclosed, misnested and skipped
+# elements, comments, character references to NUL and to a surrogate, our own tag.
+HTML_PIECES = st.sampled_from([
+    "<b>", "</b>", "<i>", "</i>", "<p>", "</p>", "<div>", "</span>", "<br>", "<td>", "<table>", "<li>",
+    "<code>", "</code>", "<script>", "</script>", "<!--", "-->", "<tadoru-term>", "&#0;", "&#xD800;", "&lt;",
+    "<p contenteditable>", "<svg>", "<?xml version='1.0'?>",
+])
+HTML = st.lists(st.one_of(PIECES, HTML_PIECES, st.text(max_size=5)), max_size=40).map("".join)
+KNOWN = st.lists(st.sampled_from(["lora", "gpu", "layer", "model", "fine-tuning", "LoRA", "\ud800", ""]), max_size=3)
+
+
+@SETTINGS
+@given(HTML, KNOWN)
+def test_annotate_html_over_broken_markup_known_only_removes(html, known):
+    everything = SMALL.annotate_html(html)
+    fewer = SMALL.annotate_html(html, known=known)
+    _invariants(everything.text, everything.annotations)
+    _invariants(fewer.text, fewer.annotations)
+    assert fewer.text == everything.text
+    assert set(fewer.annotations) <= set(everything.annotations)
+    known_ids = SMALL.resolve_known(known)
+    assert not any(a.term in known_ids for a in fewer.annotations)
+    fewer.render()  # marking the page never fails either
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(TEXT, HTML), KNOWN)
+def test_shipped_lexicon_keeps_the_invariants(annotator, text, known):
+    """The real lexicon too: ambiguous words, Japanese word edges (Sudachi), case-sensitive labels."""
+    everything = annotator.annotate_text(text)
+    _invariants(text, everything)
+    fewer = annotator.annotate_text(text, known=known)
+    assert set(fewer) <= set(everything)
+    page = annotator.annotate_html(text, known=known)
+    _invariants(page.text, page.annotations)

@@ -1,0 +1,229 @@
+"""Hostile inputs and how to measure what they cost: shared by the reliability tests and
+``benchmarks/reliability.py`` (which prints the table of docs/RELIABILITY.md).
+
+Every case names the input, what the service or the batch must do with it (annotate it, or
+refuse it with a stable code / a named reason), and the bound it is held to.  Costs are
+measured on the real processes: the ``tadoru serve`` worker's peak resident memory (``VmHWM``
+from /proc) and the batch's peak (``ru_maxrss`` of a wrapper's children), with wall time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+import requests
+
+MiB = 1024 * 1024
+#: The body cap of the test service that takes the large cases (the default is 5 MiB).
+LARGE_BODY_CAP = "32MiB"
+#: Bounds the cases are held to on a shared 2-core machine; measured figures are far below.
+REQUEST_SECONDS = 30.0
+WORKER_PEAK_MIB = 1536
+BATCH_SECONDS = 90.0
+BATCH_PEAK_MIB = 1536
+
+_FILLER = "The committee met on Tuesday to discuss the budget for the coming year and the new library hours. "
+_TERMS = "We fine-tuned a large language model with LoRA on two GPUs. "
+#: Prose at a realistic term density (one sentence with terms per ~450 characters).
+PROSE = _FILLER * 4 + _TERMS
+
+
+def text_node(size: int) -> str:
+    """One paragraph: a single text node of ``size`` characters of prose."""
+    return "<html><body><p>" + (PROSE * (size // len(PROSE) + 1))[:size] + "</p></body></html>"
+
+
+def nested(depth: int) -> str:
+    return "<html><body>" + "<div>" * depth + "LoRA" + "</div>" * depth + "</body></html>"
+
+
+def million_elements() -> str:
+    """A million tiny (void) elements between two terms: 4 MB, under the default body cap."""
+    return "<html><body><p>LoRA " + "<br>" * 1_000_000 + " GPU</p></body></html>"
+
+
+def huge_attribute(size: int) -> str:
+    return '<html><body><p title="' + "A" * size + '">LoRA and GPU</p></body></html>'
+
+
+MISNESTED = ("<p><b><i>LoRA</b> fine-tuning</i><table><td>GPU<p>RAG</table></div></span>"
+             "<p>unclosed <b>bold <i>LLM <ul><li>one<li>two</ul></p></p></p><td>stray cell")
+BASE_AND_REFRESH = ('<html><head><base href="https://evil.example/"><meta http-equiv="refresh" '
+                    'content="0;url=https://evil.example/"></head><body><p>LoRA <a href="next.html">next</a>'
+                    "</p></body></html>")
+NUL_HTML = "<html><body><p>LoRA\x00 GPU\x00\x00 fine-tuning</p></body></html>"
+#: Not UTF-8 at all: stray continuation bytes, an overlong form, an encoded surrogate.
+INVALID_UTF8 = (b"<html><head><meta charset=utf-8></head><body><p>LoRA \xff\xfe\xc3\x28 GPU \xc0\xaf "
+                b"\xed\xa0\x80 end</p></body></html>")
+
+
+@dataclass(frozen=True)
+class ApiCase:
+    name: str
+    what: str
+    body: Callable[[], bytes]  # the raw request body (built lazily: some are 20 MB)
+    status: int
+    code: str | None = None  # the error code for a refusal
+    min_annotations: int = 0
+    large: bool = False  # needs the raised body cap
+
+
+def _json_html(make: Callable[[], str]) -> Callable[[], bytes]:
+    return lambda: json.dumps({"html": make()}, ensure_ascii=False).encode("utf-8")
+
+
+API_CASES = [
+    ApiCase("nested-100k", "100,000 nested elements", _json_html(lambda: nested(100_000)), 422, "html_too_deep"),
+    ApiCase("text-node-20mb", "a 20 MB single text node", _json_html(lambda: text_node(20_000_000)), 200,
+            min_annotations=150_000, large=True),
+    ApiCase("million-elements", "a million tiny elements", _json_html(million_elements), 200, min_annotations=2),
+    ApiCase("attribute-10mb", "a 10 MB attribute value", _json_html(lambda: huge_attribute(10_000_000)), 200,
+            min_annotations=2, large=True),
+    ApiCase("misnested", "unclosed and misnested tags", _json_html(lambda: MISNESTED), 200, min_annotations=5),
+    ApiCase("nul-bytes", "NUL characters in the page", _json_html(lambda: NUL_HTML), 200, min_annotations=3),
+    ApiCase("base-refresh", "<base> and <meta http-equiv=refresh>", _json_html(lambda: BASE_AND_REFRESH), 200,
+            min_annotations=1),
+    ApiCase("invalid-utf8", "a body that is not UTF-8", lambda: b'{"html": "' + INVALID_UTF8.replace(b'"', b"'") + b'"}',
+            400, "invalid_json"),
+    ApiCase("lone-surrogates", "lone surrogates (JSON \\ud800)",
+            lambda: b'{"html": "<p>LoRA \\ud800 GPU \\udfff</p>", "known": ["\\udc00"]}', 200, min_annotations=2),
+]
+#: Sent to a service with the default 5 MiB cap: refused before it is read into the app.
+OVERSIZE_CASE = ApiCase("over-default-cap", "a 20 MB page at the default 5 MiB cap",
+                        _json_html(lambda: text_node(20_000_000)), 413, "payload_too_large")
+
+
+@dataclass
+class Measured:
+    name: str
+    what: str
+    outcome: str  # "200 (176,988 annotations)", "422 html_too_deep", "annotated", "failed: too-deep"…
+    seconds: float
+    peak_mib: float | None
+    ok: bool
+    detail: str = ""
+
+
+def worker_of(server_pid: int) -> psutil.Process:
+    """The one gunicorn worker of a ``tadoru serve --workers 1``."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        children = psutil.Process(server_pid).children()
+        if children:
+            return children[0]
+        time.sleep(0.1)
+    raise AssertionError("tadoru serve has no worker process")
+
+
+def peak_mib(pid: int) -> float:
+    """The process's peak resident set (VmHWM) so far, in MiB."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM in /proc status")
+
+
+def post_case(url: str, case: ApiCase, worker_pid: int | None = None) -> Measured:
+    """Send one case to ``/api/v1/annotate`` and check the answer is the one the case expects."""
+    body = case.body()
+    started = time.perf_counter()
+    response = requests.post(f"{url}/api/v1/annotate", data=body, timeout=REQUEST_SECONDS * 2,
+                             headers={"Content-Type": "application/json"})
+    seconds = time.perf_counter() - started
+    peak = peak_mib(worker_pid) if worker_pid else None
+    try:
+        data = response.json()
+    except ValueError:
+        return Measured(case.name, case.what, f"{response.status_code} (not JSON)", seconds, peak, False,
+                        response.text[:200])
+    if response.status_code == 200:
+        count = len(data["annotations"])
+        outcome = f"200, {count:,} annotations"
+        ok = case.status == 200 and count >= case.min_annotations
+    else:
+        code = data.get("error", {}).get("code")
+        outcome = f"{response.status_code} {code}"
+        ok = response.status_code == case.status and code == case.code
+    ok = ok and seconds <= REQUEST_SECONDS and (peak is None or peak <= WORKER_PEAK_MIB)
+    return Measured(case.name, case.what, outcome, seconds, peak, ok)
+
+
+# --------------------------------------------------------------------------- the batch
+
+def utf8(text: str) -> bytes:
+    return text.encode("utf-8")
+
+
+def batch_inputs() -> dict[str, tuple[bytes, str, str]]:
+    """file name → (content, what it is, the expected result: "done" or the failure reason)."""
+    return {
+        "nested-100k.html": (utf8(nested(100_000)), "100,000 nested elements", "too-deep"),
+        "text-node-20mb.html": (utf8(text_node(20_000_000)), "a 20 MB single text node", "done"),
+        "million-elements.html": (utf8(million_elements()), "a million tiny elements", "done"),
+        "attribute-10mb.html": (utf8(huge_attribute(10_000_000)), "a 10 MB attribute value", "done"),
+        "misnested.html": (utf8(MISNESTED), "unclosed and misnested tags", "done"),
+        "invalid-utf8.html": (INVALID_UTF8, "bytes that are not UTF-8 under a UTF-8 declaration", "done"),
+        "nul-bytes.html": (utf8(NUL_HTML), "NUL bytes", "binary"),
+        "control-chars.html": (utf8("<html><body><p>LoRA\x07 GPU\x0b and\x1f fine-tuning\ufffe</p></body></html>"),
+                               "control characters next to terms (XML-invalid)", "done"),
+        "base-refresh.html": (utf8(BASE_AND_REFRESH), "<base> and <meta http-equiv=refresh>", "done"),
+        "over-cap.html": (utf8(text_node(21 * MiB)), "a 21 MiB page (over the 20 MiB page cap)", "oversized"),
+    }
+
+
+_MEASURE = """
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+proc = subprocess.run(sys.argv[2:], capture_output=True, text=True)
+json.dump({"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr,
+           "seconds": time.perf_counter() - started,
+           "peak_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}, open(sys.argv[1], "w"))
+"""
+
+
+def run_measured(cmd: list[str], timeout: float) -> dict[str, Any]:
+    """Run ``cmd`` under a fresh wrapper process: its result, wall time and peak RSS (MiB).
+
+    The wrapper's ``RUSAGE_CHILDREN`` covers ``cmd`` and every worker it waited for, and
+    nothing else (the test process has other children).
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        result_file = Path(tmp) / "result.json"
+        wrapper = subprocess.Popen([sys.executable, "-c", _MEASURE, str(result_file), *cmd],
+                                   env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
+        try:
+            wrapper.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(wrapper.pid, signal.SIGKILL)  # the wrapper, the batch and its workers
+            wrapper.wait()
+            raise AssertionError(f"{' '.join(cmd[:4])}… did not finish within {timeout:.0f}s (a hang)") from None
+        return json.loads(result_file.read_text(encoding="utf-8"))
+
+
+def run_hostile_batch(base: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, tuple[bytes, str, str]]]:
+    """Write the hostile pages under ``base/in``, annotate them into ``base/out``.
+
+    Returns the measured run, ``report.json`` and the inputs.
+    """
+    inputs = batch_inputs()
+    folder = base / "in"
+    folder.mkdir(parents=True)
+    for name, (content, _what, _expected) in inputs.items():
+        (folder / name).write_bytes(content)
+    out = base / "out"
+    run = run_measured([sys.executable, "-m", "tadoru", "annotate", str(folder), "--out", str(out), "--jobs", "1"],
+                       timeout=BATCH_SECONDS * 3)
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    return run, report, inputs
