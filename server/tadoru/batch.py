@@ -51,6 +51,7 @@ from .batch_state import (
     write_atomic,
 )
 from .batch_worker import PageJob, WorkerConfig, init_worker, process_page
+from .config import ConfigError
 from .page_input import MAX_ARCHIVE_BYTES, REASONS
 
 __all__ = ["BatchError", "BatchOptions", "BatchSummary", "run_batch"]
@@ -171,7 +172,11 @@ class _Terms:
             from .page_input import PageError
 
             config = WorkerConfig(out_dir="", server_url=options.server_url)
-            self.server = ServerEngine(config, new_session())
+            try:
+                session = new_session()
+            except ConfigError as exc:
+                raise BatchError(f"--server {options.server_url}: {exc}") from None
+            self.server = ServerEngine(config, session)
             base = self.server.base
             try:
                 health = request_json(self.server.session, "GET", base + "/api/v1/health")

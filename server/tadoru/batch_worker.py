@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
+from .config import token_from_env
 from .page_input import PageError, read_page
 
 _MARKUP_ONLY = re.compile(r"<!--.*?-->|<!doctype[^>]*>", re.IGNORECASE | re.DOTALL)
@@ -158,7 +159,8 @@ class ServerEngine:
 
 
 def new_session() -> Any:
-    """A requests session that retries a refused connection or a 502/503/504 twice."""
+    """A requests session that retries a refused connection or a 502/503/504 twice, and sends
+    the service token (``TADORU_TOKEN`` / ``TADORU_TOKEN_FILE``) when one is set."""
     import requests
     from requests.adapters import HTTPAdapter
     from urllib3.util.retry import Retry
@@ -169,6 +171,9 @@ def new_session() -> Any:
     session.mount("http://", HTTPAdapter(max_retries=retry))
     session.mount("https://", HTTPAdapter(max_retries=retry))
     session.headers["User-Agent"] = "tadoru-annotate"
+    token = token_from_env()  # the parent checked it (a usage error there); workers only read it
+    if token is not None:
+        session.headers["Authorization"] = f"Bearer {token}"
     return session
 
 

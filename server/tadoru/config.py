@@ -144,6 +144,23 @@ def _seconds(raw: str, name: str, lo: float, hi: float) -> float:
     return value
 
 
+def token_from_env(environ: Mapping[str, str] | None = None) -> str | None:
+    """The token from ``TADORU_TOKEN`` or ``TADORU_TOKEN_FILE``, or None.
+
+    Shared by the service (which requires it) and ``tadoru annotate --server`` (which sends it),
+    so one variable set in a shell serves both ends.
+    """
+    env = os.environ if environ is None else environ
+    token, token_file = (env.get(name, "").strip() or None for name in ("TADORU_TOKEN", "TADORU_TOKEN_FILE"))
+    if token is not None and token_file is not None:
+        raise ConfigError("TADORU_TOKEN and TADORU_TOKEN_FILE are both set; set one of them")
+    if token is not None:
+        return parse_token(token)
+    if token_file is not None:
+        return read_token_file(token_file)
+    return None
+
+
 def from_env(environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from ``TADORU_*`` variables (unset or empty variables keep the defaults)."""
     env = os.environ if environ is None else environ
@@ -163,13 +180,8 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         kwargs["max_body"] = parse_size(v)
     if (v := get("TADORU_CORS_ORIGINS")) is not None:
         kwargs["cors_origins"] = parse_origins(v)
-    token, token_file = get("TADORU_TOKEN"), get("TADORU_TOKEN_FILE")
-    if token is not None and token_file is not None:
-        raise ConfigError("TADORU_TOKEN and TADORU_TOKEN_FILE are both set; set one of them")
-    if token is not None:
-        kwargs["token"] = parse_token(token)
-    elif token_file is not None:
-        kwargs["token"] = read_token_file(token_file.strip())
+    if (v := token_from_env(env)) is not None:
+        kwargs["token"] = v
     if (v := get("TADORU_MAX_PENDING")) is not None:
         kwargs["max_pending"] = _int(v, "TADORU_MAX_PENDING", 1, 10_000)
     if (v := get("TADORU_MAX_WAIT")) is not None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import secrets
+
+from tests.conftest import start_server, stop_server
 
 try:
     from . import batch_support as bs
@@ -45,3 +48,22 @@ def test_known_labels_are_resolved_by_the_service(live_server, tmp_path):
     assert bs.report(out)["options"]["known"] == ["fine-tuning", "lora"]
     html = (out / "en" / "lora-explained.html").read_text(encoding="utf-8")
     assert 'data-term="lora"' not in html and 'data-term="fine-tuning"' not in html
+
+
+def test_the_service_token_from_the_environment_is_sent(tmp_path):
+    """A service started with TADORU_TOKEN: the batch needs the same variable, and says so without it."""
+    token = "batch-test-" + secrets.token_urlsafe(16)
+    server = start_server(tmp_path, env={"TADORU_TOKEN": token})
+    try:
+        tree = bs.build_tree(tmp_path)
+        without = bs.run_cli(tree / "articles", "--out", tmp_path / "a", "--server", server.url, "--jobs", "1",
+                             env={"TADORU_TOKEN": ""})
+        assert without.returncode == 2, without.stdout + without.stderr
+        assert "401" in without.stderr and "unauthorized" in without.stderr and "Traceback" not in without.stderr
+        with_token = bs.run_cli(tree / "articles", "--out", tmp_path / "b", "--server", server.url, "--jobs", "2",
+                                env={"TADORU_TOKEN": token})
+        assert with_token.returncode == 0, with_token.stdout + with_token.stderr
+        assert 'data-term="lora"' in (tmp_path / "b" / "en" / "lora-explained.html").read_text(encoding="utf-8")
+        assert token not in with_token.stdout + with_token.stderr + server.log()
+    finally:
+        stop_server(server.process)
