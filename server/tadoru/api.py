@@ -151,6 +151,9 @@ def annotate() -> Response:
     if unknown:
         raise ApiError(422, "unknown_field", f"unknown field(s): {', '.join(unknown)[:200]} "
                        f"(allowed: {', '.join(ANNOTATE_FIELDS)})", field=unknown[0])
+    for name in ("text", "html"):
+        if name in body and body[name] is None:  # unlike the options, the input has no default
+            raise _invalid(name, "must be a string, not null (leave the field out instead)")
     text, html = body.get("text"), body.get("html")
     if text is not None and html is not None:
         raise ApiError(422, "conflicting_input", "give either text or html, not both")

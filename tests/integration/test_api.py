@@ -99,7 +99,8 @@ def test_annotate_empty_text_is_fine(live_server):
 
 
 def test_annotate_accepts_json_with_charset_and_nulls(live_server):
-    r = requests.post(api(live_server, "/annotate"), data=json.dumps({"text": "LoRA", "lang": None}).encode(),
+    options = {"lang": None, "known": None, "level": None, "first_only": None}  # null = the default (OpenAPI says so)
+    r = requests.post(api(live_server, "/annotate"), data=json.dumps({"text": "LoRA", **options}).encode(),
                       headers={"Content-Type": "application/json; charset=utf-8"}, timeout=30)
     assert r.status_code == 200 and r.json()["annotations"][0]["term"] == "lora"
 
@@ -111,6 +112,9 @@ def test_annotate_accepts_json_with_charset_and_nulls(live_server):
     ({"lang": "ja"}, 422, "missing_input"),
     ({"text": "a", "html": "<p>a</p>"}, 422, "conflicting_input"),
     ({"text": 5}, 422, "invalid_field"),
+    ({"text": None}, 422, "invalid_field"),
+    ({"text": "a", "html": None}, 422, "invalid_field"),
+    ({"html": "<p>a</p>", "text": None}, 422, "invalid_field"),
     ({"text": ["a"]}, 422, "invalid_field"),
     ({"html": {"a": 1}}, 422, "invalid_field"),
     ({"text": "a", "lang": "fr"}, 422, "unknown_lang"),
