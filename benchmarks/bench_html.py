@@ -20,9 +20,9 @@ def main() -> list[dict]:
     for size in SIZES:
         page = article_html("en", size)
         repeat = 5 if size <= 100_000 else 2 if size <= 1_000_000 else 1
-        ours = best_of(lambda: annotator.annotate_html(page), repeat)
-        bs = best_of(lambda: BeautifulSoup(page, "lxml"), repeat)
-        raw = best_of(lambda: lxml.html.document_fromstring(page), repeat)
+        ours = best_of(lambda page=page: annotator.annotate_html(page), repeat)
+        bs = best_of(lambda page=page: BeautifulSoup(page, "lxml"), repeat)
+        raw = best_of(lambda page=page: lxml.html.document_fromstring(page), repeat)
         mb = len(page.encode()) / 1e6
         per_mb[size] = ours / mb
         rows.append([f"{size // 1000} KB", f"{ours * 1000:.1f}", f"{bs * 1000:.1f}", f"{raw * 1000:.1f}",

@@ -75,12 +75,12 @@ def main() -> list[dict]:
     for lang in ("en", "ja"):
         text = prose(lang, 1_000_000)
         mb = len(text.encode()) / 1e6
-        ours = best_of(lambda: annotator.annotate_text(text))
+        ours = best_of(lambda text=text: annotator.annotate_text(text))
         pm = PhraseMatcherBaseline(lexicon, lang)
         base = {
-            "spaCy PhraseMatcher": (pm, best_of(lambda: pm.find(text), repeat=1)),
-            "flashtext": (ft := FlashTextBaseline(lexicon), best_of(lambda: ft.find(text))),
-            "re alternation": (rx := RegexBaseline(lexicon), best_of(lambda: rx.find(text), repeat=1)),
+            "spaCy PhraseMatcher": (pm, best_of(lambda pm=pm, text=text: pm.find(text), repeat=1)),
+            "flashtext": (ft := FlashTextBaseline(lexicon), best_of(lambda ft=ft, text=text: ft.find(text))),
+            "re alternation": (rx := RegexBaseline(lexicon), best_of(lambda rx=rx, text=text: rx.find(text), repeat=1)),
         }
         subset = [p for p in paragraphs if p.lang == lang]
         ours_score = evaluate(lambda t: [(a.start, a.end, a.term) for a in annotator.annotate_text(t)], subset)[lang]

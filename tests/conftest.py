@@ -61,7 +61,7 @@ def start_server(tmp: Path, *, workers: int = 1, env: dict[str, str] | None = No
     log_path = tmp / f"serve-{port}.log"
     full_env = {**os.environ, **(env or {})}
     cmd = [sys.executable, "-m", "tadoru", "serve", "--port", str(port), "--workers", str(workers), *(args or [])]
-    log = open(log_path, "wb")
+    log = open(log_path, "wb")  # noqa: SIM115 - the server process writes to it until stop_server
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=full_env, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout

@@ -103,9 +103,9 @@ def visible_text(source: str | bytes) -> VisibleText:
     for element, tail, value in _text_nodes(start_at):
         # A tail follows the end of its element; own text follows the element's start.  Either
         # edge of a block element is a word break.
-        if element.tag in BLOCK_TAGS or (tail and _ends_block(element)):
-            if not breaks or breaks[-1] != pos:
-                breaks.append(pos)
+        at_block_edge = element.tag in BLOCK_TAGS or (tail and _ends_block(element))
+        if at_block_edge and (not breaks or breaks[-1] != pos):
+            breaks.append(pos)
         slots.append(TextSlot(element, tail, pos, pos + len(value)))
         parts.append(value)
         pos += len(value)

@@ -64,7 +64,7 @@ def _tables(fold: bool) -> tuple[dict[int, str], dict[int, str], re.Pattern[str]
             table[cp] = mapped
     combining = "".join(c for c in irregular if unicodedata.combining(c) or c in _COMBINING_EXTRA)
     pattern = re.compile(
-        "(?s:.[%s]+|[%s\U00010000-\U0010ffff])" % (_char_class(combining), _char_class(irregular))
+        f"(?s:.[{_char_class(combining)}]+|[{_char_class(irregular)}\U00010000-\U0010ffff])"
     )
     ascii_table = {cp: mapped for cp, mapped in table.items() if cp < 0x80}
     assert not any(c.isascii() for c in irregular), "ASCII is never irregular: normalize() relies on it"

@@ -1,5 +1,6 @@
 """Matching rules of SPEC §3, on a small fixed lexicon (tests/fixtures/lexicon_unit)."""
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -75,7 +76,7 @@ def test_annotations_never_overlap_and_are_ordered(small):
     text = "large language model language model LLM fine-tuning LoRA " * 20
     anns = small.annotate_text(text)
     assert [a.start for a in anns] == sorted(a.start for a in anns)
-    for a, b in zip(anns, anns[1:]):
+    for a, b in itertools.pairwise(anns):
         assert a.end <= b.start
     assert all(text[a.start:a.end] == a.surface for a in anns)
 
