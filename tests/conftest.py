@@ -15,8 +15,10 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -143,12 +145,25 @@ def browser(playwright_instance, chromium_executable):
     b.close()
 
 
+def record_dialogs(page: Any) -> Any:
+    """Give ``page`` a ``dialogs`` list that records (and dismisses) every dialog it opens."""
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.dialogs = dialogs
+    return page
+
+
+@contextmanager
+def recording_page(browser: Any, **context_options: Any) -> Iterator[Any]:
+    """A page in a fresh context, recording its dialogs (``record_dialogs``)."""
+    context = browser.new_context(**context_options)
+    try:
+        yield record_dialogs(context.new_page())
+    finally:
+        context.close()
+
+
 @pytest.fixture
 def page(browser):
-    context = browser.new_context()
-    pg = context.new_page()
-    dialogs: list[str] = []
-    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    pg.dialogs = dialogs  # type: ignore[attr-defined]
-    yield pg
-    context.close()
+    with recording_page(browser) as pg:
+        yield pg

@@ -20,8 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.extension.extension_harness import EXTENSION_DIR, PAGES_DIR, Extension
-from tests.conftest import CHROMIUM_ARGS
+from tests.browser.extension.extension_harness import PAGES_DIR, Extension, launched_extension
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -115,17 +114,8 @@ def site() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def ext(playwright_instance, chromium_executable, tmp_path_factory) -> Iterator[Extension]:
-    context = playwright_instance.chromium.launch_persistent_context(
-        str(tmp_path_factory.mktemp("faults-profile")), executable_path=chromium_executable, headless=True,
-        args=CHROMIUM_ARGS + [f"--disable-extensions-except={EXTENSION_DIR}", f"--load-extension={EXTENSION_DIR}"])
-    try:
-        worker = context.service_workers[0] if context.service_workers else context.wait_for_event("serviceworker")
-        extension_id = worker.url.split("/")[2]
-        control = context.new_page()
-        control.goto(f"chrome-extension://{extension_id}/popup/popup.html")
-        yield Extension(context, extension_id, control)
-    finally:
-        context.close()
+    with launched_extension(playwright_instance, chromium_executable, tmp_path_factory.mktemp("faults-profile")) as e:
+        yield e
 
 
 @pytest.fixture(scope="module")

@@ -23,12 +23,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CHROMIUM_ARGS, LiveServer, start_server, stop_server
+from tests.browser.extension.extension_harness import launched_extension
+from tests.conftest import LiveServer, record_dialogs, recording_page, start_server, stop_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parents[2]
-EXTENSION_DIR = REPO / "extension"
 #: Every payload either alerts or sets window.__pwned when it runs.
 EVIL_DEFINITION_EN = ("<img src=x onerror=alert(1)> </script><script>window.__pwned=1;alert(2)</script> "
                       "<svg onload=alert(3)> a term defined to break things")
@@ -65,13 +64,8 @@ def evil_server(tmp_path_factory, evil_lexicon) -> Iterator[LiveServer]:
 @pytest.fixture
 def naked_page(browser):
     """A page with the site's Content-Security-Policy ignored, recording dialogs and errors."""
-    context = browser.new_context(bypass_csp=True)
-    page = context.new_page()
-    dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.dialogs = dialogs  # type: ignore[attr-defined]
-    yield page
-    context.close()
+    with recording_page(browser, bypass_csp=True) as page:
+        yield page
 
 
 def assert_inert(page: Any) -> None:
@@ -182,20 +176,12 @@ def hostile_site(tmp_path_factory) -> Iterator[str]:
 
 def test_the_extension_tooltip_shows_the_hostile_definition_as_text(playwright_instance, chromium_executable,
                                                                      evil_server, hostile_site, tmp_path):
-    context = playwright_instance.chromium.launch_persistent_context(
-        str(tmp_path / "profile"), executable_path=chromium_executable, headless=True, bypass_csp=True,
-        args=CHROMIUM_ARGS + [f"--disable-extensions-except={EXTENSION_DIR}", f"--load-extension={EXTENSION_DIR}"])
-    try:
-        worker = context.service_workers[0] if context.service_workers else context.wait_for_event("serviceworker")
-        control = context.new_page()
-        control.goto(f"chrome-extension://{worker.url.split('/')[2]}/popup/popup.html")
+    with launched_extension(playwright_instance, chromium_executable, tmp_path / "profile", bypass_csp=True) as ext:
+        control = ext.control
         control.evaluate("""async (url) => { await chrome.storage.local.clear();
             await chrome.storage.local.set({settings: {version: 1, serviceUrl: url, definitionLang: 'en'},
                                             known: {version: 1, ids: []}}); }""", evil_server.url)
-        page = context.new_page()
-        dialogs: list[str] = []
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.dialogs = dialogs  # type: ignore[attr-defined]
+        page = record_dialogs(ext.context.new_page())
         page.goto(f"{hostile_site}/article.html")
         page.wait_for_selector('tadoru-term[data-term="evil-term"]', timeout=15000)
         assert hover_definition(page) == EVIL_DEFINITION_EN
@@ -203,5 +189,3 @@ def test_the_extension_tooltip_shows_the_hostile_definition_as_text(playwright_i
         assert page.evaluate(f"{shadow}.querySelectorAll('img, script, svg:not(.tadoru-icon), iframe').length") == 0
         assert page.evaluate(f"{shadow}.querySelector('.tadoru-label-en').textContent") in ("evilterm", EVIL_LABEL)
         assert_inert(page)
-    finally:
-        context.close()

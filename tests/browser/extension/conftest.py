@@ -23,11 +23,10 @@ REPO = Path(__file__).resolve().parents[3]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # `tests.conftest` below, whatever the working directory
 
-from tests.conftest import CHROMIUM_ARGS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the test modules import the harness
 
-from extension_harness import EXTENSION_DIR, PAGES_DIR, Extension
+from extension_harness import PAGES_DIR, Extension, launched_extension
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -53,22 +52,9 @@ def pages_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def extension_session(playwright_instance, chromium_executable, tmp_path_factory) -> Iterator[Extension]:
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    context = playwright_instance.chromium.launch_persistent_context(
-        str(profile),
-        executable_path=chromium_executable,
-        headless=True,
-        accept_downloads=True,
-        args=CHROMIUM_ARGS + [f"--disable-extensions-except={EXTENSION_DIR}", f"--load-extension={EXTENSION_DIR}"],
-    )
-    try:
-        worker = context.service_workers[0] if context.service_workers else context.wait_for_event("serviceworker")
-        extension_id = worker.url.split("/")[2]
-        control = context.new_page()
-        control.goto(f"chrome-extension://{extension_id}/popup/popup.html")
-        yield Extension(context, extension_id, control)
-    finally:
-        context.close()
+    with launched_extension(playwright_instance, chromium_executable, tmp_path_factory.mktemp("chromium-profile"),
+                            accept_downloads=True) as extension:
+        yield extension
 
 
 @pytest.fixture

@@ -6,9 +6,13 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tests.conftest import CHROMIUM_ARGS
 
 REPO = Path(__file__).resolve().parents[3]
 EXTENSION_DIR = REPO / "extension"
@@ -121,6 +125,24 @@ class Extension:
 
     def badge(self, tab_id: int | None = None) -> str:
         return self.call("async (tabId) => chrome.action.getBadgeText(tabId === null ? {} : {tabId})", tab_id)
+
+
+@contextmanager
+def launched_extension(playwright: Any, executable: str, profile: Path, **options: Any) -> Iterator[Extension]:
+    """Headless Chromium with the unpacked extension loaded, in a fresh ``profile`` folder; its
+    id read from the service worker and a popup page open for ``chrome.*`` calls."""
+    context = playwright.chromium.launch_persistent_context(
+        str(profile), executable_path=executable, headless=True,
+        args=CHROMIUM_ARGS + [f"--disable-extensions-except={EXTENSION_DIR}", f"--load-extension={EXTENSION_DIR}"],
+        **options)
+    try:
+        worker = context.service_workers[0] if context.service_workers else context.wait_for_event("serviceworker")
+        extension_id = worker.url.split("/")[2]
+        control = context.new_page()
+        control.goto(f"chrome-extension://{extension_id}/popup/popup.html")
+        yield Extension(context, extension_id, control)
+    finally:
+        context.close()
 
 
 def page_path(name: str) -> Path:
