@@ -24,8 +24,6 @@ import json
 import os
 import re
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -37,15 +35,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from common import median, print_table
+from common import median, print_table, start_service, stop_service
 from corpus import article_html
+
+from tests.browser.extension.extension_harness import launched_extension
 
 REPO = HERE.parent
 EXTENSION = REPO / "extension"
 CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if os.path.exists(p)), None)
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-
 #: Installed in the page before its own scripts: the time of every highlight insertion.
 RECORDER = """
 (() => {
@@ -59,29 +56,6 @@ RECORDER = """
   }).observe(document, { childList: true, subtree: true });
 })();
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_service(workers: int) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "tadoru", "serve", "--port", str(port), "--workers", str(workers)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/api/v1/health", timeout=2) as r:
-                if r.status == 200:
-                    return proc, url
-        except OSError:
-            time.sleep(0.2)
-    proc.terminate()
-    raise SystemExit("tadoru serve did not start")
 
 
 def visible_words(html: str) -> int:
@@ -132,17 +106,12 @@ def run(runs: int, words: int, workers: int) -> list[dict]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Pages, directory=str(tmp)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     pages = f"http://127.0.0.1:{httpd.server_address[1]}"
-    service, service_url = start_service(workers)
+    service = start_service(workers)
+    service_url = service.url
     results = []
     try:
-        with sync_playwright() as p:
-            context = p.chromium.launch_persistent_context(
-                str(tmp / "profile"), executable_path=CHROMIUM, headless=True,
-                args=CHROMIUM_ARGS + [f"--disable-extensions-except={EXTENSION}", f"--load-extension={EXTENSION}"])
-            worker = context.service_workers[0] if context.service_workers else context.wait_for_event("serviceworker")
-            ext_id = worker.url.split("/")[2]
-            control = context.new_page()
-            control.goto(f"chrome-extension://{ext_id}/popup/popup.html")
+        with sync_playwright() as p, launched_extension(p, CHROMIUM, tmp / "profile") as ext:
+            context, control = ext.context, ext.control
             control.evaluate("(url) => chrome.storage.local.set({settings: {version: 1, serviceUrl: url}, "
                              "known: {version: 1, ids: []}})", service_url)
             for lang, html in articles.items():
@@ -174,10 +143,8 @@ def run(runs: int, words: int, workers: int) -> list[dict]:
                     "service_alone_ms": median(alone),
                     "content_ms": median([r["content"] for r in rows]),
                 })
-            context.close()
     finally:
-        service.terminate()
-        service.wait(timeout=15)
+        stop_service(service)
         httpd.shutdown()
         shutil.rmtree(tmp, ignore_errors=True)
     return results

@@ -20,7 +20,6 @@ import json
 import multiprocessing as mp
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,16 +30,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from common import percentile, print_table
+from common import free_port, percentile, print_table
 from corpus import article_html, prose
 
 ARTICLE_BYTES = 50_000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def article_bodies(langs: list[str], body: str) -> list[bytes]:

@@ -31,13 +31,9 @@ import argparse
 import http.client
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,8 +44,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from common import percentile, print_table
-from corpus import article_html
+from bench_service import article_bodies
+from common import Service, percentile, print_table, start_service, stop_service
 
 ARTICLE_BYTES = 50_000
 RSS_MARKS = (1_000, 5_000)
@@ -60,69 +56,7 @@ HTTP_TIMEOUT = 120.0
 # --------------------------------------------------------------------------- the service
 
 
-@dataclass
-class Service:
-    process: subprocess.Popen
-    port: int
-    log_path: Path | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def workers(self) -> list[psutil.Process]:
-        try:
-            return psutil.Process(self.process.pid).children()
-        except psutil.NoSuchProcess:
-            return []
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_service(workers: int, env: dict[str, str] | None = None, log_path: Path | None = None,
-                  timeout: float = 90.0) -> Service:
-    """``tadoru serve`` on a free loopback port, once its health check answers."""
-    port = free_port()
-    out = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen([sys.executable, "-m", "tadoru", "serve", "--port", str(port), "--workers", str(workers)],
-                            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
-                            start_new_session=True)
-    service = Service(proc, port, log_path)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"tadoru serve exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(service.url + "/api/v1/health", timeout=2) as r:
-                if r.status == 200 and len(service.workers()) >= workers:
-                    return service
-        except OSError:
-            pass
-        time.sleep(0.1)
-    stop_service(service)
-    raise RuntimeError(f"tadoru serve did not answer within {timeout:g} s")
-
-
-def stop_service(service: Service) -> None:
-    if service.process.poll() is None:
-        service.process.send_signal(signal.SIGTERM)
-        try:
-            service.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            service.process.kill()
-            service.process.wait()
-
-
 # --------------------------------------------------------------------------- requests
-
-
-def article_bodies(langs: tuple[str, ...] = ("en", "ja")) -> list[bytes]:
-    """JSON request bodies holding a 50 KB article page each."""
-    return [json.dumps({"html": article_html(lang, ARTICLE_BYTES)}, ensure_ascii=False).encode() for lang in langs]
 
 
 def post(port: int, body: bytes, timeout: float = HTTP_TIMEOUT) -> tuple[int, bytes, dict[str, str]]:
@@ -376,7 +310,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     print(f"tadoru serve under load: {args.workers} workers, {os.cpu_count()} cores, loopback, "
           f"client threads in this process (pid {os.getpid()})", flush=True)
-    bodies = article_bodies()
+    bodies = article_bodies(["en", "ja"], "html")
     service = start_service(args.workers)
     try:
         answers = expected_answers(service.port, bodies, rounds=2 * args.workers)

@@ -16,15 +16,9 @@ from tests.conftest import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from load_test import (
-    RSS_TOLERANCE,
-    Service,
-    article_bodies,
-    expected_answers,
-    run_load,
-    start_service,
-    stop_service,
-)
+from bench_service import article_bodies
+from common import Service, start_service, stop_service
+from load_test import RSS_TOLERANCE, expected_answers, run_load
 
 SECONDS = 12.0
 WARMUP = 3.0
@@ -34,7 +28,7 @@ CONCURRENCY = 16
 
 @pytest.mark.slow
 def test_concurrency_16_for_12_seconds_without_one_error(tmp_path):
-    bodies = article_bodies()
+    bodies = article_bodies(["en", "ja"], "html")
     service: Service = start_service(2, log_path=tmp_path / "serve.log")
     try:
         answers = expected_answers(service.port, bodies, rounds=4)

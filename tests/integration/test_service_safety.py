@@ -30,7 +30,8 @@ from tests.conftest import REPO, start_server, stop_server
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from load_test import article_bodies, expected_answers, post, run_burst
+from bench_service import article_bodies
+from load_test import expected_answers, post, run_burst
 
 TOKEN = "tadoru-test-" + secrets.token_urlsafe(24)
 EXTENSION_ORIGIN = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
@@ -224,7 +225,7 @@ class _Service:
 
 
 def test_a_burst_far_past_capacity_gets_quick_503s_and_right_200s(two_workers):
-    body = article_bodies(("en",))[0]
+    body = article_bodies(["en"], "html")[0]
     answer = expected_answers(two_workers.port, [body], rounds=4)[0]
     burst = run_burst(_Service(two_workers), body, answer, clients=200)
     statuses = sorted({str(a[0]) for a in burst.answers})
