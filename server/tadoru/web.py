@@ -43,7 +43,7 @@ SHARED_ASSETS = ("tooltip.js", "tooltip.css")
 STATIC_MAX_AGE = 300
 CATEGORIES = ("basics", "training", "neural-networks", "language-models", "generative-images", "vision", "speech",
               "data-evaluation", "math", "classic-ml", "tools-products", "infrastructure-mlops", "safety-ethics",
-              "custom")
+              "reinforcement-learning", "agents", "retrieval", "nlp", "classic-ai", "law-policy", "custom")
 LANG_COOKIE_AGE = 365 * 24 * 3600
 
 
