@@ -221,16 +221,26 @@ def outputs_intact(out_dir: Path, recorded: Mapping[str, Any]) -> bool:
 
 
 def _forget_in_child() -> None:
-    """After ``fork``: drop the parent's journal and lock (without flushing or unlocking them)."""
-    for journal in _OPEN:
-        for handle in (journal._handle, journal._lock):
-            if handle is not None:
-                try:
-                    os.close(handle.fileno())
-                except OSError:
-                    pass
-        journal._handle = journal._lock = None
-    _OPEN.clear()
+    """After ``fork``: drop the parent's journal and lock without flushing or unlocking them.
+
+    Each descriptor is pointed at /dev/null rather than closed: the child must stop sharing the
+    lock's open file (or the lock would outlive the parent), yet the file objects still close
+    their descriptor when collected, and closing one twice raises ``EBADF`` (printed as a
+    traceback under Python 3.13).
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        for journal in _OPEN:
+            for handle in (journal._handle, journal._lock):
+                if handle is not None:
+                    try:
+                        os.dup2(devnull, handle.fileno())
+                    except (OSError, ValueError):
+                        pass
+            journal._handle = journal._lock = None
+        _OPEN.clear()
+    finally:
+        os.close(devnull)
 
 
 if hasattr(os, "register_at_fork"):

@@ -14,7 +14,8 @@ BASH_BLOCKS = re.findall(r"```bash\n(.*?)```", SETUP, re.DOTALL)
 
 
 def test_set_up_holds_exactly_two_commands():
-    assert [b.strip() for b in BASH_BLOCKS] == ["pip install . && tadoru serve", "pip install -e '.[test]' && python -m pytest"]
+    assert [b.strip() for b in BASH_BLOCKS] == ["pip install . && tadoru serve",
+                                                 "pip install -c requirements/test.lock -e '.[test]' && python -m pytest"]
 
 
 def test_ci_runs_the_readme_test_command():
