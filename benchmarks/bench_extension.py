@@ -38,7 +38,7 @@ sys.path.insert(0, str(HERE))
 from common import median, print_table, start_service, stop_service
 from corpus import article_html
 
-from tests.browser.extension.extension_harness import launched_extension
+from harness.extension import launched_extension
 
 REPO = HERE.parent
 EXTENSION = REPO / "extension"
@@ -59,7 +59,7 @@ RECORDER = """
 
 
 def visible_words(html: str) -> int:
-    from tadoru.htmltext import visible_text
+    from tadoru.text.visible import visible_text
 
     text = visible_text(html).text
     if re.search(r"[\u3040-\u30ff]", text):  # Japanese: count words as Sudachi would, roughly 2.2 chars each

@@ -30,8 +30,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from common import free_port, percentile, print_table
+from common import percentile, print_table
 from corpus import article_html, prose
+
+from harness.service import free_port
 
 ARTICLE_BYTES = 50_000
 

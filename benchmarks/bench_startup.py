@@ -11,7 +11,9 @@ import sys
 import time
 import urllib.request
 
-from common import free_port, print_table
+from common import print_table
+
+from harness.service import free_port
 
 PROBE = r"""
 import json, os, time, psutil

@@ -12,8 +12,8 @@ import re
 from common import best_of, print_table
 from corpus import prose
 
+from harness.evalset import evaluate, load_paragraphs
 from tadoru import Annotator
-from tests.evaluation.evalset import evaluate, load_paragraphs
 
 
 class PhraseMatcherBaseline:

@@ -3,24 +3,18 @@ started on a free loopback port."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))  # for tests.evaluation
+    sys.path.insert(0, str(REPO))  # for harness/
+
+from harness.service import LiveServer, start_server, stop_server
 
 
 def best_of(fn: Callable[[], Any], repeat: int = 3) -> float:
@@ -54,60 +48,15 @@ def print_table(title: str, header: list[str], rows: list[list[Any]]) -> None:
     sys.stdout.flush()
 
 
-@dataclass
-class Service:
-    """A ``tadoru serve`` process started by ``start_service``."""
-
-    process: subprocess.Popen
-    port: int
-    log_path: Path | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def workers(self) -> list[psutil.Process]:
-        try:
-            return psutil.Process(self.process.pid).children()
-        except psutil.NoSuchProcess:
-            return []
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# The one launcher of tests and benchmarks (harness/service.py).
+Service = LiveServer
 
 
 def start_service(workers: int, env: dict[str, str] | None = None, log_path: Path | None = None,
-                  timeout: float = 90.0) -> Service:
-    """``tadoru serve`` on a free loopback port, once its health check answers."""
-    port = free_port()
-    out = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen([sys.executable, "-m", "tadoru", "serve", "--port", str(port), "--workers", str(workers)],
-                            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
-                            start_new_session=True)
-    service = Service(proc, port, log_path)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"tadoru serve exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(service.url + "/api/v1/health", timeout=2) as r:
-                if r.status == 200 and len(service.workers()) >= workers:
-                    return service
-        except OSError:
-            pass
-        time.sleep(0.1)
-    stop_service(service)
-    raise RuntimeError(f"tadoru serve did not answer within {timeout:g} s")
+                  timeout: float = 90.0) -> LiveServer:
+    """``tadoru serve`` with every worker forked (the benchmarks measure them)."""
+    return start_server(workers=workers, env=env, log_path=log_path, timeout=timeout, wait_for_workers=True)
 
 
-def stop_service(service: Service) -> None:
-    if service.process.poll() is None:
-        service.process.send_signal(signal.SIGTERM)
-        try:
-            service.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            service.process.kill()
-            service.process.wait()
+def stop_service(service: LiveServer) -> None:
+    stop_server(service.process)

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     server = None
     url = args.url
     if url is None:
-        from tests.conftest import start_server
+        from harness.service import start_server
 
         server = start_server(Path(tempfile.mkdtemp(prefix="tadoru-fuzz-")), workers=1)
         url = server.url
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         result = st_run(url.rstrip("/"), args.max_time, args.checks)
     finally:
         if server is not None:
-            from tests.conftest import stop_server
+            from harness.service import stop_server
 
             stop_server(server.process)
     print(result["output"])

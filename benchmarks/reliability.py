@@ -18,14 +18,14 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-for path in (REPO, REPO / "tests" / "reliability", Path(__file__).resolve().parent):
+for path in (REPO, Path(__file__).resolve().parent):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
 import fuzz_api
-import hostile
 
-from tests.conftest import start_server, stop_server
+from harness import hostile
+from harness.service import start_server, stop_server
 
 Row = tuple[str, str, str, str, bool]  # what, surface, bound, measured, ok
 

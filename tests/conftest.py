@@ -6,21 +6,17 @@ browser is a failure: a green CI must mean the browser tests ran.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from harness.chromium import CHROMIUM_ARGS
+from harness.service import LiveServer, start_server, stop_server
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")
@@ -37,58 +33,6 @@ def annotator():
 @pytest.fixture(scope="session")
 def lexicon(annotator):
     return annotator.lexicon
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class LiveServer:
-    url: str
-    port: int
-    process: subprocess.Popen
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-
-def start_server(tmp: Path, *, workers: int = 1, env: dict[str, str] | None = None, args: list[str] | None = None,
-                 timeout: float = 60.0) -> LiveServer:
-    """Start ``tadoru serve`` on a free port and wait until ``/api/v1/health`` answers."""
-    port = free_port()
-    log_path = tmp / f"serve-{port}.log"
-    full_env = {**os.environ, **(env or {})}
-    cmd = [sys.executable, "-m", "tadoru", "serve", "--port", str(port), "--workers", str(workers), *(args or [])]
-    log = open(log_path, "wb")  # noqa: SIM115 - the server process writes to it until stop_server
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=full_env, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"tadoru serve exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(url + "/api/v1/health", timeout=2) as r:
-                if r.status == 200 and json.loads(r.read())["status"] == "ok":
-                    return LiveServer(url, port, proc, log_path)
-        except OSError:
-            pass
-        time.sleep(0.2)
-    stop_server(proc)
-    raise RuntimeError(f"tadoru serve did not answer within {timeout}s:\n{log_path.read_text(errors='replace')}")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="session")
@@ -123,10 +67,6 @@ def chromium_executable() -> str:
 
 
 #: Flags that keep Chromium quiet on a machine with no network but loopback.
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-]
 
 
 @pytest.fixture(scope="session")

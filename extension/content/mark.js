@@ -1,5 +1,5 @@
 /*
- * Marking: wrapping anchored annotations in SPEC §7's `<tadoru-term data-term tabindex>`.
+ * Marking: wrapping anchored annotations in `<tadoru-term data-term tabindex>` (docs/ARCHITECTURE.md, "Markup").
  *
  * Only text nodes are split and wrapped; no element is moved, restyled or replaced, so links
  * keep working (the highlight sits inside the `<a>`, and clicks bubble to it) and the layout

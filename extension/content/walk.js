@@ -1,6 +1,6 @@
 /*
  * The page's visible text: its text nodes in document order, skipping what readers do not read
- * as prose (SPEC §3) and Tadoru's own UI.
+ * as prose (docs/ARCHITECTURE.md, "The walk") and Tadoru's own UI.
  *
  * This is the same walk as `server/tadoru/htmltext.py` (`SKIP_TAGS`, `[contenteditable]`), so the
  * text the extension sends is the text the service would see in the same page; a test compares

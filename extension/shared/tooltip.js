@@ -1,5 +1,5 @@
 /*
- * Tadoru shared tooltip (SPEC §7) — ONE copy, used by the browser extension, the service's web
+ * Tadoru shared tooltip (docs/ARCHITECTURE.md, "Markup") — ONE copy, used by the browser extension, the service's web
  * pages (served at /static/tooltip.js) and the batch outputs (inlined). Plain script: no
  * modules, no build step, no network access of its own, no innerHTML: every piece of text is
  * set with textContent.
@@ -11,7 +11,7 @@
  *                                     //   <tadoru-term data-term="ID" tabindex="0">text</tadoru-term>
  *                                     //   (event delegation: terms added later work too)
  *     lang: "ja" | "en",              // language of the definition and of the tooltip's own words
- *     getCard: async (id) => card,    // SPEC §4 term card {id, label:{en,ja}, definition:{en,ja},
+ *     getCard: async (id) => card,    // the API's term card {id, label:{en,ja}, definition:{en,ja},
  *                                     //   level, deeper:[ids], related:[ids], links, ...}
  *                                     //   (results are cached per attach(); a rejection shows an
  *                                     //   error line and is retried next time)

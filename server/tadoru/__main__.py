@@ -1,5 +1,5 @@
 """``python -m tadoru`` is the ``tadoru`` command."""
 
-from .cli import main
+from tadoru.cli import main
 
 main()

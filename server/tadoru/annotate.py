@@ -13,18 +13,16 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, overload
 
-from .gcpause import cyclic_gc_paused
-from .lexicon import Lexicon, load_lexicon
-from .matcher import Candidate, CompiledLexicon, resolve_overlaps
-from .normalize import warm_up
+from tadoru.gcpause import cyclic_gc_paused
+from tadoru.lexicon.load import load_lexicon
+from tadoru.lexicon.model import Lexicon
+from tadoru.matcher import Candidate, CompiledLexicon, resolve_overlaps
+from tadoru.options import ReaderOptions
+from tadoru.text.normalize import warm_up
+from tadoru.text.visible import VisibleText, visible_text
 
-if TYPE_CHECKING:
-    from .htmltext import HtmlAnnotation
-
-LANG_CHOICES = ("auto", "ja", "en")
-LEVELS = (1, 2, 3)
 #: An ambiguous word counts as jargon when this many distinct unambiguous terms stand within
 #: CONTEXT_WINDOW characters of it.
 CONTEXT_MIN_TERMS = 2
@@ -52,6 +50,47 @@ class Annotation:
 
     def to_dict(self) -> dict[str, Any]:
         return {"term": self.term, "start": self.start, "end": self.end, "exact": self.surface}
+
+
+class Annotated(Sequence[Annotation]):
+    """What the annotator found in one text or page: the text it read, the annotations (this
+    object is their sequence) and the language it used. ``page`` is the parsed page for HTML;
+    ``known_found`` counts the reader's known terms the text holds (not annotated: known)."""
+
+    __slots__ = ("annotations", "known_found", "lang", "page", "text")
+
+    def __init__(self, text: str, annotations: list[Annotation], lang: str, page: VisibleText | None,
+                 known_found: dict[str, int] | None = None) -> None:
+        self.text = text
+        self.annotations = annotations
+        self.lang = lang
+        self.page = page
+        self.known_found = known_found or {}
+
+    @overload
+    def __getitem__(self, index: int) -> Annotation: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Annotation]: ...
+    def __getitem__(self, index: int | slice) -> Annotation | list[Annotation]:
+        return self.annotations[index]
+
+    def __len__(self) -> int:
+        return len(self.annotations)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Annotated):
+            return (self.text, self.annotations, self.lang) == (other.text, other.annotations, other.lang)
+        if isinstance(other, list):
+            return self.annotations == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable result, compared by value
+
+    def __repr__(self) -> str:
+        return f"Annotated(lang={self.lang!r}, {len(self.annotations)} annotations)"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"lang": self.lang, "annotations": [a.to_dict() for a in self.annotations]}
 
 
 def detect_lang(text: str) -> str:
@@ -86,57 +125,43 @@ class Annotator:
         """Load Sudachi's dictionary now, so the first request is not the slow one."""
         self.compiled.japanese.load()
 
-    # ------------------------------------------------------------------ text
+    # ------------------------------------------------------------------ text and pages
 
-    def annotate_text(
-        self,
-        text: str,
-        *,
-        lang: str = "auto",
-        known: Iterable[str] = (),
-        level: int = 1,
-        first_only: bool = False,
-    ) -> list[Annotation]:
-        """Annotations of ``text``, ordered by ``start``, never overlapping.
+    def annotate_text(self, text: str, options: ReaderOptions | None = None, **kwargs: Any) -> Annotated:
+        """Annotations of ``text``, ordered by ``start``, never overlapping, with the language used.
 
-        ``known`` holds concept ids (or labels) the reader knows; ``level`` hides terms below
-        it (1 shows everything, 3 only specialist terms); ``first_only`` keeps the first
-        occurrence of each term.
+        ``options`` (or the same fields as keywords: ``lang``, ``known``, ``level``,
+        ``first_only``) say what the reader wants: ``known`` holds concept ids (or labels) the
+        reader knows, ``level`` hides terms below it, ``first_only`` keeps first occurrences.
         """
         if not isinstance(text, str):
             raise TypeError(f"annotate_text() needs text as str, not {type(text).__name__}")
-        check_options(lang=lang, known=known, level=level, first_only=first_only)
+        opts = _options(options, kwargs)
+        known_found: dict[str, int] = {}
         with cyclic_gc_paused():
-            return self._annotate(text, (), known=known, level=level, first_only=first_only)
+            annotations = self._annotate(text, (), opts, known_found)
+        return Annotated(text, annotations, resolve_lang(text, opts.lang), None, known_found)
 
-    def _annotate(self, text: str, breaks: Sequence[int], *, known: Iterable[str], level: int, first_only: bool) -> list[Annotation]:
+    def annotate_html(self, html: str | bytes, options: ReaderOptions | None = None, **kwargs: Any) -> Annotated:
+        """Annotations of a page's visible text (docs/ARCHITECTURE.md, "The walk"); ``page`` keeps
+        the parsed page so ``tadoru.pages.mark`` can render it with the terms marked."""
+        if not isinstance(html, (str, bytes)):
+            raise TypeError(f"annotate_html() needs html as str or bytes, not {type(html).__name__}")
+        opts = _options(options, kwargs)
+        known_found: dict[str, int] = {}
+        with cyclic_gc_paused():
+            page = visible_text(html)
+            annotations = self._annotate(page.text, page.breaks, opts, known_found)
+        return Annotated(page.text, annotations, resolve_lang(page.text, opts.lang), page, known_found)
+
+    def _annotate(self, text: str, breaks: Sequence[int], opts: ReaderOptions,
+                  known_found: dict[str, int]) -> list[Annotation]:
         if not text:
             return []
         candidates = self.compiled.find(text, breaks)
         edges = self.compiled.word_edges(text) if any(c.unverified for c in candidates) else None
         chosen = self._in_context(resolve_overlaps(candidates, edges))
-        return self._for_reader(text, chosen, known=known, level=level, first_only=first_only)
-
-    def annotate_html(
-        self,
-        html: str | bytes,
-        *,
-        lang: str = "auto",
-        known: Iterable[str] = (),
-        level: int = 1,
-        first_only: bool = False,
-    ) -> HtmlAnnotation:
-        """Annotations of a page's visible text (SPEC §4 walk), ready to render with markup."""
-        from .htmltext import HtmlAnnotation, visible_text
-
-        if not isinstance(html, (str, bytes)):
-            raise TypeError(f"annotate_html() needs html as str or bytes, not {type(html).__name__}")
-        check_options(lang=lang, known=known, level=level, first_only=first_only)
-        with cyclic_gc_paused():
-            page = visible_text(html)
-            annotations = self._annotate(page.text, page.breaks, known=known, level=level, first_only=first_only)
-        resolved_lang = detect_lang(page.text) if lang == "auto" else lang
-        return HtmlAnnotation(page, annotations, resolved_lang)
+        return self._for_reader(text, chosen, opts, known_found)
 
     # ------------------------------------------------------------------ rules
 
@@ -161,15 +186,19 @@ class Annotator:
             kept.append(c)
         return kept
 
-    def _for_reader(
-        self, text: str, chosen: list[Candidate], *, known: Iterable[str], level: int, first_only: bool
-    ) -> list[Annotation]:
-        known_ids = self.resolve_known(known)
+    def _for_reader(self, text: str, chosen: list[Candidate], opts: ReaderOptions,
+                    known_found: dict[str, int]) -> list[Annotation]:
+        """The reader's filters; ``known_found`` collects the known terms the text holds (counted)."""
+        known_ids = self.resolve_known(opts.known)
+        level, first_only = opts.level, opts.first_only
         seen: set[str] = set()
         out: list[Annotation] = []
         concepts = self.lexicon.concepts
         for c in chosen:
-            if c.concept in known_ids or concepts[c.concept].level < level:
+            if concepts[c.concept].level < level:
+                continue
+            if c.concept in known_ids:
+                known_found[c.concept] = known_found.get(c.concept, 0) + 1
                 continue
             if first_only:
                 if c.concept in seen:
@@ -188,18 +217,16 @@ class Annotator:
         return ids
 
 
-def check_options(*, lang: Any, known: Any, level: Any, first_only: Any) -> None:
-    """Raise ``TypeError``/``ValueError`` with a clear message for a bad option."""
-    if not isinstance(lang, str):
-        raise TypeError(f"lang must be a str, not {type(lang).__name__}")
-    if lang not in LANG_CHOICES:
-        raise ValueError(f"lang must be one of {', '.join(LANG_CHOICES)} (got {lang!r})")
-    if isinstance(known, (str, bytes)) or not isinstance(known, Iterable):
-        raise TypeError("known must be a list of term ids, not a single string" if isinstance(known, str)
-                        else f"known must be a list of term ids, not {type(known).__name__}")
-    if isinstance(level, bool) or not isinstance(level, int):
-        raise TypeError(f"level must be an int, not {type(level).__name__}")
-    if level not in LEVELS:
-        raise ValueError(f"level must be 1, 2 or 3 (got {level})")
-    if not isinstance(first_only, bool):
-        raise TypeError(f"first_only must be a bool, not {type(first_only).__name__}")
+def _options(options: ReaderOptions | None, kwargs: dict[str, Any]) -> ReaderOptions:
+    if options is not None and kwargs:
+        raise TypeError("pass either a ReaderOptions or option keywords, not both")
+    if options is None:
+        return ReaderOptions.from_kwargs(**kwargs)
+    if not isinstance(options, ReaderOptions):
+        raise TypeError(f"options must be a ReaderOptions, not {type(options).__name__}")
+    return options
+
+
+def resolve_lang(text: str, lang: str) -> str:
+    """The language a reader's ``lang`` option means for this text (``auto`` → detected)."""
+    return detect_lang(text) if lang == "auto" else lang

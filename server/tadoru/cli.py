@@ -14,7 +14,9 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from tadoru.options import LANG_CHOICES, LEVELS
+from tadoru.text.printable import printable
+from tadoru.version import __version__
 
 
 class ExitStatus(enum.IntEnum):
@@ -24,7 +26,7 @@ class ExitStatus(enum.IntEnum):
 
 
 def _annotator(lexicon_dirs: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
-    from .annotate import Annotator
+    from tadoru.annotate import Annotator
 
     return Annotator(extra_paths=lexicon_dirs)
 
@@ -32,7 +34,7 @@ def _annotator(lexicon_dirs: tuple[str, ...] = ()):  # type: ignore[no-untyped-d
 def _read_known(path: str | None) -> list[str]:
     if not path:
         return []
-    from .known import KnownFileError, read_known_file
+    from tadoru.lexicon.known import KnownFileError, read_known_file
 
     try:
         return read_known_file(Path(path))
@@ -60,8 +62,8 @@ def main() -> None:
 @click.option("--html", "force_html", is_flag=True, help="Treat standard input as HTML (files are told apart by their extension).")
 @click.option("--format", "fmt", type=click.Choice(["html", "json", "both"]), default="html", show_default=True, help="Batch outputs: annotated HTML, W3C Web Annotation JSON-LD, or both.")
 @click.option("--known", "known_file", type=click.Path(dir_okay=False), help="Known-terms JSON file (the extension's export): these terms are not highlighted.")
-@click.option("--level", type=click.IntRange(1, 3), default=1, show_default=True, help="Hide terms below this level (1 shows all).")
-@click.option("--lang", type=click.Choice(["auto", "ja", "en"]), default="auto", show_default=True, help="Language of the text (auto detects Japanese or English per document).")
+@click.option("--level", type=click.Choice([str(n) for n in LEVELS]), default="1", show_default=True, callback=lambda _c, _p, v: int(v), help="Hide terms below this level (1 shows all).")
+@click.option("--lang", type=click.Choice(LANG_CHOICES), default="auto", show_default=True, help="Language of the text (auto detects Japanese or English per document).")
 @click.option("--first-only", is_flag=True, help="Mark only the first occurrence of each term.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Worker processes for a batch (default: number of cores).")
 @click.option("--server", "server_url", help="Annotate through a running Tadoru service at this URL instead of in-process.")
@@ -89,7 +91,7 @@ def annotate(paths: tuple[str, ...], out_dir: str | None, as_json: bool, force_h
         return
     if not paths:
         raise click.UsageError("name at least one file or folder to annotate")
-    from .batch import BatchError, BatchOptions, run_batch
+    from tadoru.batch.run import BatchError, BatchOptions, run_batch
 
     options = BatchOptions(out_dir=Path(out_dir), fmt=fmt, known=tuple(known), level=level, lang=lang,
                            first_only=first_only, jobs=jobs, server_url=server_url, force=force,
@@ -103,25 +105,32 @@ def annotate(paths: tuple[str, ...], out_dir: str | None, as_json: bool, force_h
 
 def _annotate_one(path: str, *, force_html: bool, lang: str, known: list[str], level: int,
                   first_only: bool, lexicon_dirs: tuple[str, ...]) -> None:
-    from .sources import SourceError, read_source
+    from tadoru.options import OptionError, ReaderOptions
+    from tadoru.pages.reader import DEFAULT_LIMITS, PageError, read_page
+    from tadoru.text.visible import HtmlTooDeep
 
     try:
-        source = read_source(path, force_html=force_html)
-    except SourceError as exc:
-        raise click.ClickException(str(exc)) from None
+        options = ReaderOptions.from_kwargs(lang=lang, known=known, level=level, first_only=first_only)
+    except OptionError as exc:
+        raise click.UsageError(str(exc)) from None
+    name = "<stdin>" if path == "-" else path
+    try:
+        if path == "-":
+            raw = sys.stdin.buffer.read(DEFAULT_LIMITS.page_bytes + 1)
+            page = read_page(Path(name), raw, kind="html" if force_html else "text")
+        else:
+            if Path(path).is_dir():
+                raise click.ClickException(f"{path}: is a folder (use --out DIR to annotate a folder)")
+            page = read_page(Path(path), kind="html" if force_html else None, sniff=True)
+    except PageError as exc:
+        raise click.ClickException(f"{printable(name)}: {exc.message}") from None
     annotator = _annotator(lexicon_dirs)
-    options = {"lang": lang, "known": known, "level": level, "first_only": first_only}
-    if source.is_html:
-        result = annotator.annotate_html(source.text, **options)
-        text, annotations, resolved = result.text, result.annotations, result.lang
-    else:
-        from .annotate import detect_lang
-
-        text = source.text
-        annotations = annotator.annotate_text(text, **options)
-        resolved = detect_lang(text) if lang == "auto" else lang
-    payload = {"lang": resolved, "annotations": [a.to_dict() for a in annotations]}
-    click.echo(json.dumps(payload, ensure_ascii=False, indent=1))
+    try:
+        result = (annotator.annotate_html(page.text, options) if page.kind == "html"
+                  else annotator.annotate_text(page.text, options))
+    except HtmlTooDeep as exc:
+        raise click.ClickException(f"{printable(name)}: {exc}") from None
+    click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
 
 
 # --------------------------------------------------------------------------- trace
@@ -134,8 +143,8 @@ def _annotate_one(path: str, *, force_html: bool, lang: str, known: list[str], l
 @click.option("--json", "as_json", is_flag=True, help="Print the path and graph as JSON.")
 def trace(term: str, known_file: str | None, lang: str, as_json: bool) -> None:
     """Print the learning path to TERM (an id or any label), prerequisites first."""
-    from .lexicon import load_lexicon
-    from .trace_view import render_trace_tree, trace_payload
+    from tadoru.lexicon.load import load_lexicon
+    from tadoru.lexicon.trace import render_trace_tree, trace_payload
 
     lexicon = load_lexicon()
     concept_id = lexicon.resolve(term)
@@ -166,12 +175,12 @@ def lexicon_check(folders: tuple[str, ...], strict: bool, only: bool) -> None:
 
     Exit status 1 when there are errors (warnings alone exit 0).
     """
-    from .lexicon import load_lexicon
+    from tadoru.lexicon.load import load_lexicon
 
     lex = load_lexicon(folders, shipped=not only, use_env=not only)
     problems = list(lex.problems)
     if strict:
-        from .lexicon_strict import strict_warnings
+        from tadoru.review.strict import strict_warnings
 
         problems.extend(strict_warnings(lex))
     for p in problems:
@@ -188,9 +197,9 @@ def lexicon_check(folders: tuple[str, ...], strict: bool, only: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def lexicon_stats(as_json: bool) -> None:
     """Counts per category, level and language, missing links, and the longest trace."""
-    from .lexicon import load_lexicon
-    from .lexicon_stats import format_stats
-    from .lexicon_stats import lexicon_stats as compute
+    from tadoru.lexicon.load import load_lexicon
+    from tadoru.lexicon.stats import format_stats
+    from tadoru.lexicon.stats import lexicon_stats as compute
 
     stats = compute(load_lexicon())
     click.echo(json.dumps(stats, ensure_ascii=False, indent=1) if as_json else format_stats(stats))
@@ -202,8 +211,8 @@ def lexicon_stats(as_json: bool) -> None:
 @click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
 def lexicon_export(fmt: str, output: str | None, force: bool) -> None:
     """Export the lexicon: one JSON document, SKOS (Turtle), or an Anki TSV deck."""
-    from .lexicon import load_lexicon
-    from .lexicon_export import export
+    from tadoru.lexicon.export import export
+    from tadoru.lexicon.load import load_lexicon
 
     data = export(load_lexicon(), fmt)
     if output is None:
@@ -225,7 +234,7 @@ def lexicon_export(fmt: str, output: str | None, force: bool) -> None:
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Worker processes (default: number of cores, or TADORU_WORKERS).")
 def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """Run the Tadoru service (API, web pages) with a production WSGI server."""
-    from .serve import run
+    from tadoru.service.serve import run
 
     sys.exit(run(host=host, port=port, workers=workers))
 

@@ -15,10 +15,10 @@ from typing import NamedTuple
 
 import ahocorasick
 
-from .japanese import JapaneseTokenizer, WordEdges
-from .lexicon import Lexicon
-from .normalize import normalize
-from .variants import match_keys
+from tadoru.lexicon.model import Lexicon
+from tadoru.text.japanese import JapaneseTokenizer, WordEdges
+from tadoru.text.normalize import normalize
+from tadoru.text.variants import match_keys
 
 LATIN, JAPANESE, OTHER = "w", "j", "o"
 KANJI, HIRAGANA, KATAKANA = "k", "h", "t"

@@ -44,7 +44,7 @@ def test_annotate_japanese_text(live_server):
     r = post_json(live_server, "/annotate", {"text": SEED_JA})
     assert r.status_code == 200
     body = r.json()
-    assert list(body) == ["lang", "annotations", "terms"]
+    assert list(body) == ["lang", "annotations", "terms", "known_found"]
     assert body["lang"] == "ja"
     by_term = {a["term"]: a for a in body["annotations"]}
     assert "fine-tuning" in by_term

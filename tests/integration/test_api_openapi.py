@@ -41,7 +41,7 @@ def test_document_is_valid_openapi_31(document):
 
 
 def test_document_paths_are_exactly_the_api_routes(document, annotator):
-    from tadoru.app import create_app
+    from tadoru.service.app import create_app
 
     app = create_app(annotator=annotator)
     routes = set()
@@ -57,7 +57,7 @@ def test_document_paths_are_exactly_the_api_routes(document, annotator):
 
 
 def test_error_codes_in_the_document_cover_what_the_server_says(document):
-    from tadoru.errors import STATUS_CODES
+    from tadoru.service.errors import STATUS_CODES
 
     codes = set(document["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"])
     assert set(STATUS_CODES.values()) <= codes

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 
-from tests.conftest import start_server, stop_server
+from harness.service import start_server, stop_server
 
 try:
     from . import batch_support as bs

@@ -13,7 +13,7 @@ import time
 import pytest
 import requests
 
-from tests.conftest import free_port, start_server, stop_server
+from harness.service import free_port, start_server, stop_server
 
 
 def _wait_exit(proc: subprocess.Popen, timeout: float = 20) -> int:

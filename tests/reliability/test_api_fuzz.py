@@ -21,7 +21,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from tadoru.serve import MAX_REQUEST_LINE
+from tadoru.service.serve import MAX_REQUEST_LINE
 
 pytestmark = pytest.mark.slow
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.extension.extension_harness import PAGES_DIR, Extension, launched_extension
+from harness.extension import PAGES_DIR, Extension, launched_extension
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 
-import hostile
 import lxml.html
 import pytest
 import requests
 
-from tests.conftest import LiveServer, start_server, stop_server
+from harness import hostile
+from harness.service import LiveServer, start_server, stop_server
 
 pytestmark = pytest.mark.slow
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.extension.extension_harness import launched_extension
+from harness.extension import launched_extension
 from tests.conftest import LiveServer, record_dialogs, recording_page, start_server, stop_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

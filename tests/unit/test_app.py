@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from tadoru.app import CONTENT_SECURITY_POLICY, create_app, origin_allowed
 from tadoru.config import (
     DEFAULT_MAX_BODY,
     ConfigError,
@@ -19,8 +18,9 @@ from tadoru.config import (
     parse_origins,
     parse_size,
 )
-from tadoru.i18n import MESSAGES
 from tadoru.paths import tooltip_asset
+from tadoru.service.app import CONTENT_SECURITY_POLICY, create_app, origin_allowed
+from tadoru.service.i18n import MESSAGES
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "server" / "tadoru"
@@ -116,7 +116,7 @@ def test_service_starts_when_the_lexicon_cannot_load(monkeypatch):
     assert health.status_code == 503
     assert health.json["status"] == "degraded" and "disk on fire" in health.json["lexicon"]["problems"][0]
     r = client.post("/api/v1/annotate", json={"text": "LoRA"})
-    assert r.status_code == 200 and r.json == {"lang": "en", "annotations": [], "terms": {}}
+    assert r.status_code == 200 and r.json == {"lang": "en", "annotations": [], "terms": {}, "known_found": {}}
     assert client.get("/").status_code == 200
     assert client.get("/terms").status_code == 200
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from lxml import etree
 
-from tadoru.trace_svg import fit_label, layers, render_trace_svg
+from tadoru.service.trace_svg import fit_label, layers, render_trace_svg
 
 
 def _trace(path, edges, target, labels=None):
@@ -81,8 +81,8 @@ def test_long_labels_are_cut_with_an_ellipsis(label):
 
 
 def test_the_whole_lexicon_draws(annotator, lexicon):
-    from tadoru.api import trace_document
-    from tadoru.app import create_app
+    from tadoru.service.api import trace_document
+    from tadoru.service.app import create_app
 
     app = create_app({"TESTING": True}, annotator=annotator)
 

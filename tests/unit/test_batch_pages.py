@@ -8,13 +8,13 @@ from pathlib import PurePosixPath
 import lxml.html
 import pytest
 
-from tadoru.batch_inputs import BatchError, assign_outputs, check_out_dir, discover
-from tadoru.mhtml import MhtmlError, parse_mhtml
-from tadoru.page_input import PageError, read_page
-from tadoru.page_output import script_json
-from tadoru.page_sanitize import is_dangerous_url, make_inert
-from tadoru.sources import decode_bytes
-from tadoru.term_graph import embedded_cards, reading_order
+from tadoru.batch.inputs import BatchError, assign_outputs, check_out_dir, discover
+from tadoru.lexicon.graph import embedded_cards, reading_order
+from tadoru.pages.mhtml import MhtmlError, parse_mhtml
+from tadoru.pages.reader import PageError, read_page
+from tadoru.pages.render import script_json
+from tadoru.pages.sanitize import is_dangerous_url, make_inert
+from tadoru.text.decoding import decode_bytes
 
 # --------------------------------------------------------------------------- script data
 
@@ -99,8 +99,8 @@ def test_unsupported_suffix_is_named(tmp_path):
 
 
 def test_nesting_limit(annotator, tmp_path):
-    from tadoru.batch_worker import LocalEngine, WorkerConfig
-    from tadoru.htmltext import MAX_DEPTH
+    from tadoru.batch.worker import LocalEngine, WorkerConfig
+    from tadoru.text.visible import MAX_DEPTH
 
     engine = LocalEngine(WorkerConfig(out_dir=str(tmp_path)), annotator=annotator)
     _page, annotations, _lang = engine.annotate_html("<div>" * (MAX_DEPTH - 10) + "LoRA")
@@ -191,12 +191,13 @@ def test_a_page_that_kills_its_worker_fails_alone(tmp_path):
     import os
     import signal
 
-    from tadoru.batch import _NoProgress, _run_pool
-    from tadoru.batch_worker import LocalEngine, PageJob, WorkerConfig
+    from tadoru.batch.run import _NoProgress, _run_pool
+    from tadoru.batch.worker import LocalEngine, PageJob, WorkerConfig
 
     class Fragile(LocalEngine):
         def __init__(self) -> None:  # no annotator needed
             self._cards = {}
+            self.known_found = {}
 
         def annotate_text(self, text):
             if "CRASH" in text:

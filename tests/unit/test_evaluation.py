@@ -6,7 +6,7 @@ values, and a change to the matcher or the lexicon that drops below them fails C
 
 import pytest
 
-from tests.evaluation.evalset import evaluate, load_paragraphs
+from harness.evalset import evaluate, load_paragraphs
 
 MIN_PRECISION = {"all": 0.92, "ja": 0.9, "en": 0.9}
 MIN_RECALL = {"all": 0.92, "ja": 0.9, "en": 0.9}

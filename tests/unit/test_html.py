@@ -1,9 +1,10 @@
-"""The visible-text walk of SPEC §4 and rendering with <tadoru-term> marks."""
+"""The visible-text walk (docs/ARCHITECTURE.md) and rendering with <tadoru-term> marks."""
 
 import lxml.html
 import pytest
 
-from tadoru.htmltext import SKIP_TAGS, visible_text
+from tadoru.pages.mark import render_marked
+from tadoru.text.visible import SKIP_TAGS, visible_text
 
 PAGE = """<!doctype html><html><head><title>LoRA title</title><style>.x{}</style>
 <script>var LoRA = 1</script></head><body>
@@ -35,7 +36,7 @@ def test_annotations_point_into_the_visible_text(result):
 
 
 def test_rendered_marks_join_to_exact_and_keep_links(result):
-    html = result.render()
+    html = render_marked(result.page, result.annotations)
     doc = lxml.html.document_fromstring(html)
     marks = doc.findall(".//tadoru-term")
     by_term: dict[str, str] = {}
@@ -91,7 +92,7 @@ def test_an_xml_declaration_on_decoded_text_does_not_hide_the_page(annotator, de
 
 
 def test_nesting_at_the_parser_limit_is_refused_not_truncated():
-    from tadoru.htmltext import MAX_DEPTH, HtmlTooDeep
+    from tadoru.text.visible import MAX_DEPTH, HtmlTooDeep
 
     assert visible_text("<span>" * (MAX_DEPTH - 5) + "deep" + "</span>" * (MAX_DEPTH - 5)).text == "deep"
     with pytest.raises(HtmlTooDeep):

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from tadoru.lexicon_export import export
-from tadoru.lexicon_stats import lexicon_stats
+from tadoru.lexicon.export import export
+from tadoru.lexicon.stats import lexicon_stats
 
 #: Ceiling for ``tadoru lexicon check --strict`` warnings; lower it as definitions improve.
 MAX_STRICT_WARNINGS = 5
@@ -71,7 +71,7 @@ def test_every_label_is_found_standing_alone(annotator):
 
 
 def test_strict_warnings_stay_under_the_ceiling(annotator):
-    from tadoru.lexicon_strict import strict_warnings
+    from tadoru.review.strict import strict_warnings
 
     warnings = strict_warnings(annotator.lexicon, annotator)
     assert len(warnings) <= MAX_STRICT_WARNINGS, "\n".join(map(str, warnings[:50]))

@@ -1,4 +1,4 @@
-"""Matching rules of SPEC §3, on a small fixed lexicon (tests/fixtures/lexicon_unit)."""
+"""Matching rules (docs/ARCHITECTURE.md, "Matching"), on a small fixed lexicon (tests/fixtures/lexicon_unit)."""
 
 import itertools
 from pathlib import Path

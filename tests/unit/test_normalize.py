@@ -1,10 +1,10 @@
-"""The normalised copy and its map back to the original text (SPEC §3)."""
+"""The normalised copy and its map back to the original text (docs/ARCHITECTURE.md, "Offsets")."""
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tadoru.normalize import normalize, normalize_label
+from tadoru.text.normalize import normalize, normalize_label
 
 
 @pytest.mark.parametrize(
@@ -93,7 +93,7 @@ def test_ascii_fast_path_is_identity_mapped():
 
 def _reference(text: str, fold: bool):
     """The whole-text algorithm without the ASCII split: one translate table, one regex pass."""
-    from tadoru.normalize import _Builder, _tables
+    from tadoru.text.normalize import _Builder, _tables
 
     table, _ascii, irregular = _tables(fold)
     builder = _Builder(fold)
@@ -120,7 +120,7 @@ _MIXED = st.text(
 def test_ascii_split_gives_the_same_copy_and_map_as_the_whole_text_pass(text, fold, threshold):
     from unittest.mock import patch
 
-    import tadoru.normalize as module
+    import tadoru.text.normalize as module
 
     with patch.object(module, "MOSTLY_ASCII", threshold):  # 0.0: always split; 1.01: never
         fast = normalize(text, fold=fold)

@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from tadoru.app import create_app
-from tadoru.auth import cookie_value, token_matches
-from tadoru.capacity import Gate
 from tadoru.config import ConfigError, from_env
+from tadoru.service.app import create_app
+from tadoru.service.auth import cookie_value, token_matches
+from tadoru.service.capacity import Gate
 
 TOKEN = "unit-test-token-0123456789"
 

@@ -1,8 +1,11 @@
 """Decoding files the way a browser would: every clue in order, never assuming UTF-8."""
 
+from pathlib import Path
+
 import pytest
 
-from tadoru.sources import SourceError, decode_bytes, read_source
+from tadoru.pages.reader import PageError, read_page
+from tadoru.text.decoding import decode_bytes
 
 TEXT = "機械学習のファインチューニングとLoRA"
 
@@ -33,18 +36,31 @@ def test_a_charset_from_outside_the_bytes_wins_over_detection():
     assert decode_bytes(raw, html=True, declared="EUC-JP") == (f"<p>{TEXT}</p>", "euc_jp")
 
 
-def test_read_source_reads_an_undeclared_iso_2022_jp_text_file(tmp_path):
+def test_the_page_reader_reads_an_undeclared_iso_2022_jp_text_file(tmp_path):
     path = tmp_path / "notes.txt"
     path.write_bytes(TEXT.encode("iso2022_jp"))
-    source = read_source(str(path))
-    assert (source.text, source.encoding, source.is_html) == (TEXT, "iso2022_jp", False)
+    page = read_page(path)
+    assert (page.text, page.encoding, page.kind) == (TEXT, "iso2022_jp", "text")
 
 
-@pytest.mark.parametrize(("content", "reason"), [(b"\x89PNG\r\n\x1a\n\x00\x00", "binary"), (None, "no such file")])
-def test_read_source_names_the_file_and_the_reason(tmp_path, content, reason):
+@pytest.mark.parametrize(("content", "reason"), [(b"\x89PNG\r\n\x1a\n\x00\x00", "binary"), (None, "unreadable")])
+def test_the_page_reader_names_the_reason(tmp_path, content, reason):
     path = tmp_path / "page.html"
     if content is not None:
         path.write_bytes(content)
-    with pytest.raises(SourceError) as caught:
-        read_source(str(path))
-    assert str(caught.value).startswith(str(path)) and reason in str(caught.value)
+    with pytest.raises(PageError) as caught:
+        read_page(path)
+    assert caught.value.reason == reason
+
+
+@pytest.mark.parametrize(("name", "raw", "kind"), [
+    ("notes", b"<p>LoRA</p>", "html"),
+    ("notes", b"LoRA is small", "text"),
+    ("saved", b"From: <Saved by Blink>\r\nMIME-Version: 1.0\r\n", "mhtml"),
+])
+def test_sniffing_names_tadoru_does_not_know(name, raw, kind, tmp_path):
+    if kind == "mhtml":
+        with pytest.raises(PageError):  # read as an archive (this one has no page part)
+            read_page(Path(name), raw, sniff=True)
+        return
+    assert read_page(Path(name), raw, sniff=True).kind == kind

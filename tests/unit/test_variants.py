@@ -2,7 +2,7 @@
 
 import pytest
 
-from tadoru.variants import bare_verbs, match_keys, participle, plural
+from tadoru.text.variants import bare_verbs, match_keys, participle, plural
 
 
 @pytest.mark.parametrize(

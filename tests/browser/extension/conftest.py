@@ -21,12 +21,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[3]
 if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))  # `tests.conftest` below, whatever the working directory
+    sys.path.insert(0, str(REPO))  # `harness` and `tests.conftest`, whatever the working directory
 
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # the test modules import the harness
-
-from extension_harness import PAGES_DIR, Extension, launched_extension
+from harness.extension import PAGES_DIR, Extension, launched_extension
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

@@ -7,7 +7,8 @@ import json
 import re
 
 import pytest
-from extension_harness import EXTENSION_DIR
+
+from harness.extension import EXTENSION_DIR
 
 MANIFEST = json.loads((EXTENSION_DIR / "manifest.json").read_text(encoding="utf-8"))
 LOCALES = {loc: json.loads((EXTENSION_DIR / "_locales" / loc / "messages.json").read_text(encoding="utf-8"))

@@ -4,7 +4,8 @@ still looks and works the same.  Real Chromium, the unpacked extension, the real
 from __future__ import annotations
 
 import pytest
-from extension_harness import HIGHLIGHTS_JS, api_annotations, page_path
+
+from harness.extension import HIGHLIGHTS_JS, api_annotations, page_path
 
 pytestmark = pytest.mark.browser
 
@@ -16,7 +17,7 @@ STATIC_PAGES = [
     "hostile_css.html",
 ]
 
-#: Elements whose text must never be marked (SPEC §3), as a selector of marks inside them.
+#: Elements whose text must never be marked (docs/ARCHITECTURE.md, "The walk"), as a selector of marks inside them.
 MARKED_INSIDE_SKIPPED = ", ".join(
     f"{tag} tadoru-term" for tag in
     ("code", "pre", "kbd", "samp", "textarea", "button", "select", "svg", "math", "[contenteditable=true]")
@@ -175,3 +176,17 @@ def test_a_huge_page_is_sent_in_chunks_and_marked_to_the_end(ext, pages_url):
     last = page.locator("p").last
     assert last.locator("tadoru-term[data-term='lora']").count() == 1
     assert info["count"] == 6 * 1000  # fine-tune, large language model, LoRA, GPU, overfitting, learning rate
+
+
+def test_a_known_list_of_ids_and_labels_hides_what_the_service_hides(ext, pages_url, live_server):
+    """One known path: the extension's highlights with a known list are the service's answer for the
+    same list (ids and labels in both languages), as batch and the API give (tests/integration/test_one_path.py)."""
+    known = ["lora", "GPU", "ファインチューニング", "large language model"]
+    ext.set_known(known)
+    page, info = ext.open(f"{pages_url}/ja_tech_blog.html")
+    assert info["lastError"] is None
+    marked = [tuple(x) for x in page.evaluate(HIGHLIGHTS_JS)]
+    expected = api_annotations(live_server.url, page_path("ja_tech_blog.html").read_text(encoding="utf-8"),
+                               known=known)
+    assert marked == expected
+    assert not {"lora", "gpu", "fine-tuning", "large-language-model"} & {term for term, _ in marked}

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from tadoru.known import known_document, read_known_file
-from tests.conftest import start_server, stop_server
+from harness.service import start_server, stop_server
+from tadoru.lexicon.known import known_document, read_known_file
 
 pytestmark = pytest.mark.browser
 

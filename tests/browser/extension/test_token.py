@@ -8,9 +8,9 @@ import json
 import secrets
 
 import pytest
-from extension_harness import HIGHLIGHTS_JS, api_annotations, page_path
 
-from tests.conftest import start_server, stop_server
+from harness.extension import HIGHLIGHTS_JS, api_annotations, page_path
+from harness.service import start_server, stop_server
 
 pytestmark = pytest.mark.browser
 

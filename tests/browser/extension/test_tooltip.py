@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from extension_harness import HIGHLIGHTS_JS, api_card
+
+from harness.extension import HIGHLIGHTS_JS, api_card
 
 pytestmark = pytest.mark.browser
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from extension_harness import EXTENSION_DIR, PAGES_DIR
 
-from tadoru import known as known_py
-from tadoru.htmltext import visible_text
+from harness.extension import EXTENSION_DIR, PAGES_DIR
+from tadoru.lexicon import known as known_py
+from tadoru.text.visible import visible_text
 
 pytestmark = pytest.mark.browser
 
@@ -50,17 +50,17 @@ def test_walk_equals_the_services_visible_text_and_breaks(page, name):
     assert [b for b in breaks if b < len(server.text)] == server.breaks
 
 
-def test_walk_lists_equal_htmltext_lists():
+def test_walk_lists_equal_the_python_walk_lists():
     """SKIP_TAGS and BLOCK_TAGS in walk.js are htmltext.py's, element for element."""
     import re
 
-    from tadoru import htmltext
+    from tadoru.text import visible
 
     source = (EXTENSION_DIR / "content" / "walk.js").read_text(encoding="utf-8")
     for name in ("SKIP_TAGS", "BLOCK_TAGS"):
         block = re.search(name + r" = new Set\(\[(.*?)\]\)", source, re.DOTALL)
         assert block, f"{name} not found in walk.js"
-        assert set(re.findall(r'"([a-z0-9-]+)"', block.group(1))) == set(getattr(htmltext, name))
+        assert set(re.findall(r'"([a-z0-9-]+)"', block.group(1))) == set(getattr(visible, name))
 
 
 PAGEDOC_CASES = [

@@ -1,0 +1,315 @@
+"""One page of a batch, start to finish: read, annotate, render, write.
+
+This runs in the batch's worker processes (or in-process for ``--jobs 1``), so everything it
+needs arrives in a picklable ``WorkerConfig`` and each process builds its engine once, in
+``init_worker`` (the ``Annotator`` takes about a second to build).  An engine annotates either
+in-process or through a running Tadoru service (``--server``); both hand back the same
+annotations and API term cards, so the outputs are the same.
+
+``process_page`` never raises for a bad page: every failure becomes a result with a named
+reason (``tadoru.pages.reader.REASONS``) and a message — no traceback reaches the reader.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from tadoru.client import ClientError, TadoruClient
+from tadoru.options import ReaderOptions
+from tadoru.pages.reader import PageError, read_page
+
+_MARKUP_ONLY = re.compile(r"<!--.*?-->|<!doctype[^>]*>", re.IGNORECASE | re.DOTALL)
+#: Seconds to wait for the service to annotate one page.
+SERVER_TIMEOUT = 120
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerConfig:
+    out_dir: str
+    options: ReaderOptions = field(default_factory=ReaderOptions)  # known ids included: the engine applies them
+    lexicon_dirs: tuple[str, ...] = ()
+    server_url: str | None = None
+    cards: dict[str, dict[str, Any]] | None = None  # --server: every card, fetched once by the main process
+
+
+@dataclass(frozen=True, slots=True)
+class PageJob:
+    path: str
+    rel: str
+    outputs: dict[str, str] = field(default_factory=dict)  # "html"/"json" → path relative to out_dir
+    resource_root: str | None = None
+
+
+class Engine(Protocol):
+    known_found: dict[str, int]
+
+    def annotate_html(self, html: str) -> tuple[Any, list[Any], str]: ...
+    def annotate_text(self, text: str) -> tuple[list[Any], str]: ...
+    def card(self, concept_id: str) -> dict[str, Any] | None: ...
+
+
+# --------------------------------------------------------------------------- engines
+
+
+class LocalEngine:
+    """Annotates with an in-process ``Annotator``."""
+
+    def __init__(self, config: WorkerConfig, annotator: Any = None) -> None:
+        if annotator is None:
+            from tadoru.annotate import Annotator
+
+            annotator = Annotator(extra_paths=config.lexicon_dirs)
+            annotator.warm_up()
+        self.annotator = annotator
+        self.options = config.options
+        self.known_found: dict[str, int] = {}  # of the last page annotated
+        self._cards: dict[str, dict[str, Any] | None] = {}
+
+    def annotate_html(self, html: str) -> tuple[Any, list[Any], str]:
+        from tadoru.text.visible import HtmlTooDeep
+
+        try:
+            result = self.annotator.annotate_html(html, self.options)
+        except HtmlTooDeep as exc:
+            raise PageError("too-deep", str(exc)) from None
+        self.known_found = result.known_found
+        return result.page, result.annotations, result.lang
+
+    def annotate_text(self, text: str) -> tuple[list[Any], str]:
+        result = self.annotator.annotate_text(text, self.options)
+        self.known_found = result.known_found
+        return result.annotations, result.lang
+
+    def card(self, concept_id: str) -> dict[str, Any] | None:
+        if concept_id not in self._cards:
+            concept = self.annotator.lexicon.get(concept_id)
+            self._cards[concept_id] = concept.to_card() if concept is not None else None
+        return self._cards[concept_id]
+
+
+class ServerEngine:
+    """Annotates through a running Tadoru service (``POST /api/v1/annotate``) with ``tadoru.client``.
+
+    The page is parsed here too: the service's offsets index the page's visible text, and the
+    marks go into this copy of it.  Each annotation's ``exact`` must match that text, so a
+    service running different code cannot put marks in the wrong place unnoticed.
+    """
+
+    def __init__(self, config: WorkerConfig, client: TadoruClient | None = None) -> None:
+        assert config.server_url
+        self.client = client if client is not None else TadoruClient(config.server_url)
+        self.options = config.options
+        self.known_found: dict[str, int] = {}  # of the last page annotated
+        self._cards: dict[str, dict[str, Any] | None] = {}
+        self.complete = False
+        if config.cards is not None:
+            self.prefill(config.cards)
+
+    def prefill(self, cards: dict[str, dict[str, Any]]) -> None:
+        """Take the service's whole lexicon at once; no other id has a card then."""
+        self._cards.update(cards)
+        self.complete = True
+
+    def _annotate(self, **page: str) -> dict[str, Any]:
+        try:
+            body = self.client.annotate(**page, options=self.options)
+        except ClientError as exc:
+            raise PageError("server", exc.message) from None
+        if not self.complete:
+            self._cards.update((cid, card) for cid, card in body["terms"].items() if isinstance(card, dict))
+        found = body.get("known_found")
+        self.known_found = {str(k): int(v) for k, v in found.items()} if isinstance(found, dict) else {}
+        return body
+
+    def annotate_html(self, html: str) -> tuple[Any, list[Any], str]:
+        from tadoru.text.visible import HtmlTooDeep, visible_text
+
+        try:
+            page = visible_text(html)
+        except HtmlTooDeep as exc:
+            raise PageError("too-deep", str(exc)) from None
+        body = self._annotate(html=html)
+        return page, self._annotations(body, page.text), str(body.get("lang") or "en")
+
+    def annotate_text(self, text: str) -> tuple[list[Any], str]:
+        body = self._annotate(text=text)
+        return self._annotations(body, text), str(body.get("lang") or "en")
+
+    def _annotations(self, body: dict[str, Any], text: str) -> list[Any]:
+        from tadoru.annotate import Annotation
+
+        out = []
+        for item in body["annotations"]:
+            try:
+                start, end, exact, term = int(item["start"]), int(item["end"]), str(item["exact"]), str(item["term"])
+            except (KeyError, TypeError, ValueError):
+                raise PageError("server", "the service sent an annotation without start/end/exact/term") from None
+            if text[start:end] != exact:
+                raise PageError("server", f"the service's annotation '{exact}' at {start} does not match this page's "
+                                "text (is the service running another Tadoru version?)")
+            out.append(Annotation(start, end, exact, term))
+        return out
+
+    def card(self, concept_id: str) -> dict[str, Any] | None:
+        if concept_id not in self._cards:
+            try:
+                self._cards[concept_id] = None if self.complete else self.client.card(concept_id)
+            except ClientError as exc:
+                raise PageError("server", exc.message) from None
+        return self._cards[concept_id]
+
+
+# --------------------------------------------------------------------------- worker process
+
+_ENGINE: Engine | None = None
+_CONFIG: WorkerConfig | None = None
+#: An in-process engine the main process built before forking its workers: they inherit it
+#: (copy-on-write, Sudachi's dictionary shared) instead of each spending a second on their own.
+_INHERITED: LocalEngine | None = None
+
+
+def share_with_forked_workers(engine: LocalEngine | None) -> None:
+    global _INHERITED
+    _INHERITED = engine
+
+
+def init_worker(config: WorkerConfig, engine: Engine | None = None) -> None:
+    """Set up this process's engine once (the ``ProcessPoolExecutor`` initializer).
+
+    A worker forked from a main process that already built its annotator uses that copy; a
+    spawned worker (macOS, Windows) builds its own.  Service mode always opens its own HTTP
+    session: connections must not be shared across processes.
+    """
+    global _ENGINE, _CONFIG
+    _CONFIG = config
+    if engine is not None:
+        _ENGINE = engine
+    elif config.server_url:
+        _ENGINE = ServerEngine(config)
+    elif _INHERITED is not None:
+        _ENGINE = _INHERITED
+    else:
+        _ENGINE = LocalEngine(config)
+
+
+def process_page(job: PageJob) -> dict[str, Any]:
+    """Do one page; the result always comes back (``status`` "done" or "failed")."""
+    assert _ENGINE is not None and _CONFIG is not None, "init_worker() first"
+    try:
+        return _process(job, _ENGINE, _CONFIG)
+    except PageError as exc:
+        return _failed(job, exc.reason, exc.message)
+    except RecursionError:
+        return _failed(job, "too-deep", "nested too deeply to process")
+    except MemoryError:
+        return _failed(job, "oversized", "ran out of memory on this page")
+    except OSError as exc:  # reading is handled by read_page: this is the output side
+        where = f" ({exc.filename})" if exc.filename else ""
+        return _failed(job, "unwritable", f"{exc.strerror or exc}{where}")
+    except Exception as exc:  # noqa: BLE001 - a bad page must never stop the batch or print a traceback
+        from tadoru.text.visible import HtmlTooDeep
+
+        if isinstance(exc, HtmlTooDeep):
+            return _failed(job, "too-deep", str(exc))
+        from lxml import etree
+
+        if isinstance(exc, (etree.LxmlError, ValueError)) and "lxml" in type(exc).__module__:
+            return _failed(job, "unparsable", f"lxml: {exc}")
+        return _failed(job, "error", f"{type(exc).__name__}: {exc}")
+
+
+def _failed(job: PageJob, reason: str, message: str) -> dict[str, Any]:
+    return {"input": job.rel, "status": "failed", "reason": reason, "message": message}
+
+
+def _process(job: PageJob, engine: Engine, config: WorkerConfig) -> dict[str, Any]:
+    from tadoru.lexicon.graph import embedded_cards
+    from tadoru.pages.render import render_html_page, render_text_page
+    from tadoru.pages.webannotation import annotation_collection
+
+    path = Path(job.path)
+    page = read_page(path, resource_root=Path(job.resource_root) if job.resource_root else None)
+    if page.kind == "text":
+        every, lang = engine.annotate_text(page.text)
+        visible, text, title = None, page.text, page.path.name
+    else:
+        visible, every, lang = engine.annotate_html(page.text)
+        if visible.root is None:
+            if not _MARKUP_ONLY.sub("", page.text).strip():
+                raise PageError("empty", "nothing but comments and white space")
+            raise PageError("unparsable", "lxml found no HTML elements in it")
+        text = visible.text
+        title = page.title or _title_of(visible.root) or page.path.name
+    # The engine applied the reader's known list (one known path: the annotator's); it says which
+    # known terms the page holds, for the report's count of all terms.
+    shown = every
+    counts = Counter(a.term for a in shown)
+    unknown = list(counts)
+    counts.update(engine.known_found)
+    terms = list(counts)
+    cards = embedded_cards(unknown, engine.card)
+    reader_lang = lang
+    source = page.source_url or (_canonical_of(visible.root) if visible is not None else None) or path.resolve().as_uri()
+
+    written: dict[str, list[int]] = {}
+    out_dir = Path(config.out_dir)
+    from tadoru.batch.journal import write_atomic
+
+    if "json" in job.outputs:
+        import json
+
+        document = annotation_collection(source=source, text=text, annotations=shown, cards=cards, title=title,
+                                         text_sha256=page.sha256,
+                                         fmt="text/plain" if page.kind == "text" else "text/html")
+        target = job.outputs["json"]
+        written[target] = list(write_atomic(out_dir / target, json.dumps(document, ensure_ascii=False, indent=1) + "\n"))
+    if "html" in job.outputs:
+        if visible is None:
+            html = render_text_page(text, shown, cards=cards, lang=reader_lang, title=title)
+        else:
+            html = render_html_page(visible, shown, cards=cards, lang=reader_lang, title=title, resources=page.resources)
+        target = job.outputs["html"]
+        written[target] = list(write_atomic(out_dir / target, html))
+    return {
+        "input": job.rel,
+        "status": "done",
+        "written": written,
+        "record": {
+            "title": title,
+            "lang": lang,
+            "encoding": page.encoding,
+            "source": source,
+            "sha256": page.sha256,
+            "occurrences": len(shown),
+            "terms": {t: counts[t] for t in terms},
+            "unknown": unknown,
+        },
+    }
+
+
+def _title_of(root: Any) -> str | None:
+    for path in (".//title", ".//h1"):
+        element = root.find(path)
+        if element is not None:
+            text = " ".join(element.text_content().split())
+            if text:
+                return text[:300]
+    return None
+
+
+def _canonical_of(root: Any) -> str | None:
+    for element in root.iter("link", "meta"):
+        if element.tag == "link" and "canonical" in (element.get("rel") or "").lower().split():
+            href = (element.get("href") or "").strip()
+        elif element.tag == "meta" and (element.get("property") or "").lower() == "og:url":
+            href = (element.get("content") or "").strip()
+        else:
+            continue
+        if href.startswith(("http://", "https://")):
+            return href
+    return None
+

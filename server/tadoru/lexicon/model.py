@@ -1,0 +1,214 @@
+"""The lexicon as data: concepts, the problems found in them, and the ``Lexicon`` that looks them up.
+
+Nothing here reads files (``load.py`` does) or matches text (``tadoru.matcher`` does): this is the
+model every other layer shares.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from tadoru.text.normalize import normalize_label
+
+LANGS = ("en", "ja")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the lexicon, in the ``file: id.field: problem`` form."""
+
+    file: str
+    concept: str | None
+    field: str | None
+    message: str
+    line: int | None = None
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "")
+        what = ".".join(p for p in (self.concept, self.field) if p)
+        return f"{where}: {what + ': ' if what else ''}{self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "concept": self.concept, "field": self.field,
+                "message": self.message, "severity": self.severity}
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """One term of the lexicon, as a reader sees it in a tooltip."""
+
+    id: str
+    labels: dict[str, tuple[str, ...]]
+    definition: dict[str, str]
+    level: int
+    category: str
+    deeper: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    ambiguous_labels: frozenset[str] = frozenset()
+    case_sensitive_labels: frozenset[str] = frozenset()
+    shared_labels: frozenset[str] = frozenset()
+    links: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+    line: int | None = None
+
+    @property
+    def ambiguous(self) -> bool:
+        """True when every label of the concept is also an everyday word."""
+        return bool(self.ambiguous_labels) and all(label in self.ambiguous_labels for _lang, label in self.all_labels())
+
+    def label(self, lang: str) -> str:
+        """The preferred label in ``lang``."""
+        return self.labels[lang][0]
+
+    def all_labels(self) -> Iterator[tuple[str, str]]:
+        for lang in LANGS:
+            for label in self.labels[lang]:
+                yield lang, label
+
+    def to_card(self) -> dict[str, Any]:
+        """The term card of the HTTP API (docs/ARCHITECTURE.md, "Term card")."""
+        return {
+            "id": self.id,
+            "label": {lang: self.labels[lang][0] for lang in LANGS},
+            "aliases": {lang: list(self.labels[lang][1:]) for lang in LANGS},
+            "definition": dict(self.definition),
+            "level": self.level,
+            "category": self.category,
+            "deeper": list(self.deeper),
+            "related": list(self.related),
+            "links": self.links,
+        }
+
+
+class Lexicon:
+    """The merged, checked lexicon: concepts by id plus the problems found while loading."""
+
+    def __init__(self, concepts: dict[str, Concept], problems: list[Problem], sources: list[str]) -> None:
+        self.concepts = concepts
+        self.problems = problems
+        self.sources = sources
+
+    def __len__(self) -> int:
+        return len(self.concepts)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A short digest of every term card, so a client can tell its cached cards are stale.
+
+        Computed from what readers see (the cards), not from files, so it is the same for the
+        same lexicon however it was laid out on disk.
+        """
+        import hashlib
+
+        digest = hashlib.sha256()
+        for concept_id in sorted(self.concepts):
+            digest.update(json.dumps(self.concepts[concept_id].to_card(), sort_keys=True, ensure_ascii=False).encode())
+            digest.update(b"\n")
+        return digest.hexdigest()[:16]
+
+    def __contains__(self, concept_id: object) -> bool:
+        return concept_id in self.concepts
+
+    def __iter__(self) -> Iterator[Concept]:
+        return iter(self.concepts.values())
+
+    def __getitem__(self, concept_id: str) -> Concept:
+        return self.concepts[concept_id]
+
+    def get(self, concept_id: str) -> Concept | None:
+        return self.concepts.get(concept_id)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @cached_property
+    def label_index(self) -> dict[str, list[str]]:
+        """Normalised label → concept ids (for search and for resolving ``known`` labels)."""
+        index: dict[str, list[str]] = {}
+        for concept in self:
+            for _lang, label in concept.all_labels():
+                ids = index.setdefault(normalize_label(label), [])
+                if concept.id not in ids:
+                    ids.append(concept.id)
+        return index
+
+    @cached_property
+    def shallower(self) -> dict[str, list[str]]:
+        """Reverse of ``deeper``: the concepts that build on each concept."""
+        reverse: dict[str, list[str]] = {cid: [] for cid in self.concepts}
+        for concept in self:
+            for d in concept.deeper:
+                if d in reverse:
+                    reverse[d].append(concept.id)
+        return reverse
+
+    def resolve(self, name: str) -> str | None:
+        """A concept id from an id or any label (case- and width-insensitive)."""
+        if name in self.concepts:
+            return name
+        ids = self.label_index.get(normalize_label(name))
+        return ids[0] if ids else None
+
+    def trace(self, concept_id: str, known: Iterable[str] = ()) -> list[str]:
+        """The learning path to ``concept_id``: its ``deeper`` closure, prerequisites first.
+
+        A known concept is left out together with what lies below it: whoever knows
+        fine-tuning is assumed to know what fine-tuning builds on.
+        """
+        skip = set(known)
+        path: list[str] = []
+        seen: set[str] = set()
+
+        def visit(cid: str) -> None:
+            if cid in seen or cid in skip or cid not in self.concepts:
+                return
+            seen.add(cid)
+            for d in self.concepts[cid].deeper:
+                visit(d)
+            path.append(cid)
+
+        visit(concept_id)
+        return path
+
+    def trace_edges(self, path: Sequence[str]) -> list[tuple[str, str]]:
+        """``deeper`` edges among the concepts of a path, as ``(term, prerequisite)`` pairs."""
+        members = set(path)
+        return [(cid, d) for cid in path for d in self.concepts[cid].deeper if d in members]
+
+    def search(self, query: str, limit: int = 20) -> list[Concept]:
+        """Concepts whose label matches ``query``, in both languages, best match first.
+
+        A reader who types "lora" wants LoRA before QLoRA: an exact label (or id) comes first,
+        then labels that start with the query, then labels that contain it; within a tier the
+        shorter label wins, then the id, so the order is stable.
+        """
+        q = normalize_label(query)
+        if not q:
+            return []
+        joined_q = q.replace(" ", "")
+        best: dict[str, tuple[int, int, str]] = {}
+        for label, ids in self.label_index.items():
+            joined = label.replace(" ", "")
+            if label == q or joined == joined_q:
+                tier = 0
+            elif label.startswith(q) or joined.startswith(joined_q):
+                tier = 1
+            elif q in label or joined_q in joined:
+                tier = 2
+            else:
+                continue
+            for concept_id in ids:
+                rank = (tier, len(label), concept_id)
+                if concept_id not in best or rank < best[concept_id]:
+                    best[concept_id] = rank
+        exact_id = query.strip().lower()
+        if exact_id in self.concepts:
+            best[exact_id] = (0, 0, exact_id)
+        ordered = sorted(best, key=best.__getitem__)
+        return [self.concepts[i] for i in ordered[:limit]]

@@ -1,0 +1,78 @@
+"""A page's annotations as a W3C Web Annotation ``AnnotationCollection`` (JSON-LD).
+
+The Web Annotation Data Model (https://www.w3.org/TR/annotation-model/) is what annotation
+tools already read, so a batch's findings can leave Tadoru.  Each annotation targets the page
+with two selectors: a ``TextQuoteSelector`` (exact text plus up to 32 characters either side,
+robust when the page changes a little) and a ``TextPositionSelector`` (code-point offsets into
+the page's visible text as the walk reads it (docs/ARCHITECTURE.md, "The walk"), or into a text file's contents).  The bodies say
+which term it is (``tagging``) and what it means (``describing``, one per language).
+
+Ids are ``urn:uuid`` values derived from the page and the annotation, so the same input gives
+the same document byte for byte (and ``--jobs`` or ``--server`` cannot change it).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from tadoru.annotate import quote_context
+from tadoru.version import __version__
+
+if TYPE_CHECKING:
+    from tadoru.annotate import Annotation
+
+CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+MEDIA_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
+_NAMESPACE = uuid.UUID("8b0c6f0e-5a1c-4f7e-9a53-7a6f1d2b3c4d")  # Tadoru's, fixed forever
+
+
+def annotation_collection(*, source: str, text: str, annotations: Sequence[Annotation],
+                          cards: Mapping[str, Mapping[str, Any]], title: str | None = None,
+                          text_sha256: str | None = None, fmt: str = "text/html") -> dict[str, Any]:
+    """The collection for one page; ``source`` is the page's IRI (original URL or file URI)."""
+    collection_uuid = uuid.uuid5(_NAMESPACE, f"{source}\n{text_sha256 or ''}")
+    collection_id = f"urn:uuid:{collection_uuid}"
+    items = [_annotation(collection_uuid, i, a, text, source, fmt, cards.get(a.term)) for i, a in enumerate(annotations)]
+    document: dict[str, Any] = {
+        "@context": CONTEXT,
+        "id": collection_id,
+        "type": "AnnotationCollection",
+    }
+    if title:
+        document["label"] = title
+    document.update({
+        "generator": {"type": "Software", "name": f"Tadoru {__version__}"},
+        "total": len(items),
+        "first": {"id": f"urn:uuid:{uuid.uuid5(collection_uuid, 'page-0')}", "type": "AnnotationPage",
+                  "startIndex": 0, "items": items},
+    })
+    return document
+
+
+def _annotation(collection: uuid.UUID, index: int, ann: Annotation, text: str, source: str, fmt: str,
+                card: Mapping[str, Any] | None) -> dict[str, Any]:
+    prefix, suffix = quote_context(text, ann.start, ann.end)
+    bodies: list[dict[str, Any]] = [{"type": "TextualBody", "purpose": "tagging", "value": ann.term}]
+    if card:
+        for lang, definition in sorted((card.get("definition") or {}).items()):
+            label = (card.get("label") or {}).get(lang)
+            bodies.append({"type": "TextualBody", "purpose": "describing", "format": "text/plain",
+                           "language": lang, "value": f"{label}: {definition}" if label else definition})
+    quote: dict[str, Any] = {"type": "TextQuoteSelector", "exact": ann.surface}
+    if prefix:
+        quote["prefix"] = prefix
+    if suffix:
+        quote["suffix"] = suffix
+    return {
+        "id": f"urn:uuid:{uuid.uuid5(collection, f'{index}:{ann.term}:{ann.start}:{ann.end}')}",
+        "type": "Annotation",
+        "motivation": "identifying",
+        "body": bodies,
+        "target": {
+            "source": source,
+            "format": fmt,
+            "selector": [quote, {"type": "TextPositionSelector", "start": ann.start, "end": ann.end}],
+        },
+    }

@@ -1,0 +1,327 @@
+"""The OpenAPI 3.1 document of API v1, served at ``/api/v1/openapi.json``.
+
+Written by hand next to the views it describes; tests validate it with openapi-spec-validator,
+check that its paths are exactly the blueprint's routes, and call every operation to check that
+the answers match the schemas here.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from tadoru.options import LEVELS, openapi_properties
+from tadoru.version import __version__
+
+#: Every ``error.code`` the API can answer with.
+ERROR_CODES = (
+    "bad_request", "invalid_json", "invalid_request", "invalid_field", "invalid_parameter", "unknown_field",
+    "missing_input", "conflicting_input", "unknown_lang", "html_too_deep", "unknown_term", "not_found",
+    "method_not_allowed", "not_acceptable", "payload_too_large", "unsupported_media_type", "uri_too_long",
+    "request_timeout", "length_required", "too_many_requests", "request_header_fields_too_large",
+    "internal_error", "not_implemented", "unavailable", "unauthorized", "overloaded",
+)
+
+_LABELS = {
+    "type": "object",
+    "required": ["en", "ja"],
+    "properties": {"en": {"type": "string"}, "ja": {"type": "string"}},
+}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(_ref("Error"), description)
+
+
+_COMMON_ERRORS = {
+    "401": _error("The service has a token (`TADORU_TOKEN`) and the request did not send it, or sent another "
+                  "(`unauthorized`, with a `WWW-Authenticate: Bearer` header)."),
+    "405": _error("Method not allowed (`method_not_allowed`)."),
+}
+
+#: Either the bearer token, or nothing when the service runs without one (the default).
+_SECURITY = [{"bearerAuth": []}, {}]
+
+_TERM_ID = {
+    "name": "id", "in": "path", "required": True, "description": "A concept id such as `lora` or `fine-tuning`.",
+    "schema": {"type": "string"}, "example": "fine-tuning",
+}
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Tadoru API",
+            "version": __version__,
+            "summary": "Find the AI/ML jargon in a text and trace each term down to the basics.",
+            "description": (
+                "Annotate Japanese or English text or whole pages with the terms of Tadoru's "
+                "bilingual lexicon, read term cards, search the lexicon and get learning paths.\n\n"
+                "Errors are always JSON: `{\"error\": {\"code\", \"message\"}}`; `code` is stable "
+                "(see the `Error` schema). Offsets are in Unicode code points.\n\n"
+                "When the service is started with `TADORU_TOKEN`, every route but `/api/v1/health` "
+                "needs `Authorization: Bearer <token>`. Past capacity, `POST` requests answer 503 "
+                "`overloaded` with `Retry-After` (seconds) instead of waiting without bound."
+            ),
+            "license": {"name": "MIT", "identifier": "MIT"},
+        },
+        "servers": [{"url": "/", "description": "this service"}],
+        "security": _SECURITY,
+        "paths": {
+            "/api/v1/annotate": {
+                "post": {
+                    "operationId": "annotate",
+                    "summary": "Annotate plain text or an HTML page",
+                    "description": (
+                        "Give exactly one of `text` and `html`. For `html`, offsets index the page's "
+                        "visible text (its text nodes in document order, skipping code, scripts, form "
+                        "fields and the like). `exact`, `prefix` and `suffix` form a W3C "
+                        "TextQuoteSelector. `terms` holds the card of every annotated term."
+                    ),
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {
+                            "schema": _ref("AnnotateRequest"),
+                            "examples": {
+                                "ja": {"value": {"text": "ファインチューニングとは、既に学習済みのモデルを再学習する手法です。"}},
+                                "en": {"value": {"text": "LoRA fine-tunes a large language model cheaply.",
+                                                 "known": ["large-language-model"], "level": 1}},
+                            },
+                        }},
+                    },
+                    "responses": {
+                        "200": _json(_ref("AnnotateResponse"), "The annotations and the cards of their terms."),
+                        "400": _error("The body is not JSON (`invalid_json`)."),
+                        "413": _error("The body is larger than the configured cap (`payload_too_large`)."),
+                        "415": _error("The body is not sent as application/json (`unsupported_media_type`)."),
+                        "422": _error("The JSON is not a valid request: `invalid_request`, `unknown_field`, "
+                                      "`missing_input`, `conflicting_input`, `invalid_field`, `unknown_lang`, "
+                                      "`html_too_deep`."),
+                        "503": {**_error("Past capacity (`overloaded`): retry after `Retry-After` seconds."),
+                                "headers": {"Retry-After": {"description": "Seconds to wait before retrying.",
+                                                            "schema": {"type": "integer", "minimum": 1}}}},
+                        **_COMMON_ERRORS,
+                    },
+                },
+            },
+            "/api/v1/terms": {
+                "get": {
+                    "operationId": "searchTerms",
+                    "summary": "Search the lexicon's labels in both languages",
+                    "description": "Case- and width-insensitive; labels that start with `q` first, then "
+                                   "labels that contain it. Without `q`, every term by id.",
+                    "parameters": [
+                        {"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 200},
+                         "example": "ファイン"},
+                        {"name": "limit", "in": "query", "required": False, "allowEmptyValue": True,
+                         "description": "How many cards at most; empty means the default.",
+                         "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 20}},
+                    ],
+                    "responses": {
+                        "200": _json(_ref("SearchResponse"), "Matching term cards, best first."),
+                        "400": _error("A bad `q` or `limit` (`invalid_parameter`)."),
+                        **_COMMON_ERRORS,
+                    },
+                },
+            },
+            "/api/v1/terms/{id}": {
+                "get": {
+                    "operationId": "getTerm",
+                    "summary": "One term card",
+                    "parameters": [_TERM_ID],
+                    "responses": {
+                        "200": _json(_ref("TermCard"), "The term card."),
+                        "404": _error("No such term (`unknown_term`, with `suggestions`)."),
+                        **_COMMON_ERRORS,
+                    },
+                },
+            },
+            "/api/v1/trace/{id}": {
+                "get": {
+                    "operationId": "traceTerm",
+                    "summary": "The learning path to a term",
+                    "description": "The term's `deeper` closure in learning order (prerequisites first), "
+                                   "leaving out known terms and what lies below them, with the graph of "
+                                   "`deeper` edges among the path's terms.",
+                    "parameters": [
+                        _TERM_ID,
+                        {"name": "known", "in": "query", "required": False,
+                         "description": "Comma-separated ids (or labels) the reader knows.",
+                         "schema": {"type": "string"}, "example": "machine-learning,dataset"},
+                    ],
+                    "responses": {
+                        "200": _json(_ref("TraceResponse"), "The path and its graph."),
+                        "400": _error("A bad `known` list (`invalid_parameter`)."),
+                        "404": _error("No such term (`unknown_term`)."),
+                        **_COMMON_ERRORS,
+                    },
+                },
+            },
+            "/api/v1/health": {
+                "get": {
+                    "operationId": "health",
+                    "summary": "Service status and lexicon size",
+                    "description": "Open even when the service has a token (then the problem list is left "
+                                   "out unless the request sends the token; a wrong token answers 401).",
+                    "responses": {
+                        "200": _json(_ref("Health"), "The service is up (lexicon problems, if any, are listed)."),
+                        "503": _json(_ref("Health"), "The service is up but has no lexicon to serve."),
+                        **_COMMON_ERRORS,
+                    },
+                },
+            },
+            "/api/v1/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "responses": {
+                        "200": _json({"type": "object", "required": ["openapi", "paths"]}, "The OpenAPI 3.1 document."),
+                        **_COMMON_ERRORS,
+                    },
+                },
+            },
+        },
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer",
+                               "description": "The service's `TADORU_TOKEN`, when it was started with one."},
+            },
+            "schemas": {
+                "AnnotateRequest": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "text": {"type": "string", "description": "Plain text to annotate."},
+                        "html": {"type": "string", "description": "An HTML page (or fragment) to annotate."},
+                        **openapi_properties(),
+                    },
+                    "oneOf": [{"required": ["text"]}, {"required": ["html"]}],
+                },
+                "Annotation": {
+                    "type": "object",
+                    "required": ["term", "start", "end", "exact", "prefix", "suffix"],
+                    "properties": {
+                        "term": {"type": "string", "description": "Concept id."},
+                        "start": {"type": "integer", "minimum": 0, "description": "Code point offset."},
+                        "end": {"type": "integer", "minimum": 0},
+                        "exact": {"type": "string"},
+                        "prefix": {"type": "string", "maxLength": 32},
+                        "suffix": {"type": "string", "maxLength": 32},
+                    },
+                },
+                "AnnotateResponse": {
+                    "type": "object",
+                    "required": ["lang", "annotations", "terms"],
+                    "properties": {
+                        "lang": {"type": "string", "enum": ["ja", "en"]},
+                        "annotations": {"type": "array", "items": _ref("Annotation")},
+                        "terms": {"type": "object", "additionalProperties": _ref("TermCard")},
+                        "known_found": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1},
+                                        "description": "The reader's known terms this text holds, with how often "
+                                                       "(not annotated: known)."},
+                    },
+                },
+                "TermCard": {
+                    "type": "object",
+                    "required": ["id", "label", "definition", "level", "deeper", "related", "links"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "label": _LABELS,
+                        "aliases": {"type": "object", "properties": {
+                            "en": {"type": "array", "items": {"type": "string"}},
+                            "ja": {"type": "array", "items": {"type": "string"}}}},
+                        "definition": _LABELS,
+                        "level": {"type": "integer", "enum": list(LEVELS)},
+                        "category": {"type": "string"},
+                        "deeper": {"type": "array", "items": {"type": "string"}},
+                        "related": {"type": "array", "items": {"type": "string"}},
+                        "links": {"type": "object"},
+                    },
+                },
+                "SearchResponse": {
+                    "type": "object",
+                    "required": ["query", "total", "results"],
+                    "properties": {
+                        "query": {"type": "string"},
+                        "total": {"type": "integer", "minimum": 0, "description": "Matches before `limit`."},
+                        "results": {"type": "array", "items": _ref("TermCard")},
+                    },
+                },
+                "TraceResponse": {
+                    "type": "object",
+                    "required": ["term", "known", "path", "graph"],
+                    "properties": {
+                        "term": {"type": "string"},
+                        "known": {"type": "array", "items": {"type": "string"},
+                                  "description": "The known ids that were recognised."},
+                        "path": {"type": "array", "items": {"type": "string"}, "description": "Prerequisites first."},
+                        "graph": {
+                            "type": "object",
+                            "required": ["nodes", "edges"],
+                            "properties": {
+                                "nodes": {"type": "array", "items": {
+                                    "type": "object", "required": ["id", "label", "level"],
+                                    "properties": {"id": {"type": "string"}, "label": _LABELS,
+                                                   "level": {"type": "integer"}, "category": {"type": "string"}}}},
+                                "edges": {"type": "array", "description": "[term, prerequisite] pairs.",
+                                          "items": {"type": "array", "items": {"type": "string"},
+                                                    "minItems": 2, "maxItems": 2}},
+                            },
+                        },
+                    },
+                },
+                "Health": {
+                    "type": "object",
+                    "required": ["status", "version", "lexicon"],
+                    "properties": {
+                        "status": {"type": "string", "enum": ["ok", "degraded"]},
+                        "version": {"type": "string"},
+                        "auth": {"type": "string", "enum": ["off", "required", "accepted"],
+                                 "description": "`off`: the service has no token; `required`: it has one "
+                                                "and this request did not send it; `accepted`: it did."},
+                        "lexicon": {
+                            "type": "object",
+                            "required": ["concepts", "fingerprint", "errors", "warnings", "problems"],
+                            "properties": {
+                                "concepts": {"type": "integer", "minimum": 0},
+                                "fingerprint": {"type": "string", "pattern": "^[0-9a-f]{16}$",
+                                                "description": "Changes whenever any term card changes; "
+                                                               "clients drop cached cards when it does."},
+                                "files": {"type": "integer", "minimum": 0},
+                                "errors": {"type": "integer", "minimum": 0},
+                                "warnings": {"type": "integer", "minimum": 0},
+                                "problems": {"type": "array", "items": {"type": "string"},
+                                             "description": "The first problems found while loading."},
+                            },
+                        },
+                    },
+                },
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["code", "message"],
+                            "properties": {
+                                "code": {"type": "string", "enum": list(ERROR_CODES)},
+                                "message": {"type": "string"},
+                                "field": {"type": "string", "description": "The request field at fault."},
+                                "suggestions": {"type": "array", "items": {"type": "string"}},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    }

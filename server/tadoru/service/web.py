@@ -1,0 +1,299 @@
+"""The service's own pages (docs/ARCHITECTURE.md, "Surfaces"): paste form, glossary, term pages, static files.
+
+Pages are rendered on the server with Jinja (autoescaped everywhere).  User text is only ever
+shown escaped — ``render_text_fragment`` escapes it and adds the ``<tadoru-term>`` markup — and
+the pages run no inline script: term cards travel in ``<script type="application/json">``
+(escaped by ``tojson``), settings in ``data-`` attributes, and ``static/web.js`` attaches the
+shared tooltip that the browser extension uses too.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    send_from_directory,
+    url_for,
+)
+
+from tadoru.lexicon.load import categories
+from tadoru.lexicon.model import Concept
+from tadoru.options import OptionError, ReaderOptions
+from tadoru.pages.mark import render_text_fragment
+from tadoru.pages.reader import PageError, read_page
+from tadoru.paths import tooltip_asset
+from tadoru.service.api import trace_document
+from tadoru.service.i18n import COOKIE, UI_LANGS, page_context, translate, ui_lang
+from tadoru.service.state import state
+from tadoru.service.trace_svg import render_trace_svg
+from tadoru.text.normalize import normalize_label
+from tadoru.text.visible import HtmlTooDeep
+
+bp = Blueprint("web", __name__, template_folder="templates")
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+SHARED_ASSETS = ("tooltip.js", "tooltip.css")
+STATIC_MAX_AGE = 300
+CATEGORIES = categories()
+#: Query parameters a term page keeps when it redirects a label to its id.
+REDIRECT_PARAMS = ("known", "lang")
+#: Why an upload was refused, as the page's message keys.
+UPLOAD_ERRORS = {"binary": "error_binary", "undecodable": "error_encoding", "empty": "error_neither", "oversized": "error_413",
+                 "too-deep": "error_too_deep"}
+LANG_COOKIE_AGE = 365 * 24 * 3600
+
+
+@bp.after_request
+def _remember_lang(response: Response) -> Response:
+    """A ``?lang=`` switch is remembered; pages vary by the reader's language."""
+    lang = request.args.get("lang")
+    if lang in UI_LANGS and request.cookies.get(COOKIE) != lang:
+        response.set_cookie(COOKIE, lang, max_age=LANG_COOKIE_AGE, samesite="Lax", httponly=True)
+    if response.mimetype == "text/html":
+        response.vary.add("Accept-Language")
+        response.vary.add("Cookie")
+    return response
+
+
+def render_page(template: str, status: int = 200, **values: Any) -> Response:
+    return Response(render_template(template, **page_context(), **values), status=status, mimetype="text/html")
+
+
+def term_entry(concept: Concept, lang: str) -> dict[str, Any]:
+    """What a list of terms shows for each: the label in the reader's language and the other."""
+    other = "en" if lang == "ja" else "ja"
+    return {"id": concept.id, "label": concept.label(lang), "other": concept.label(other), "level": concept.level,
+            "category": concept.category}
+
+
+def _entries(ids: list[str], lang: str, *, sort: bool = False) -> list[dict[str, Any]]:
+    lexicon = state().lexicon
+    out = [term_entry(lexicon[i], lang) for i in ids if i in lexicon]
+    return sorted(out, key=lambda e: e["label"].casefold()) if sort else out
+
+
+# --------------------------------------------------------------------------- paste form
+
+
+@bp.route("/", methods=["GET", "POST"])
+def index() -> Response:
+    """The paste form; posting it shows the text with its terms highlighted."""
+    if request.method == "GET":
+        return render_page("index.html", form={"text": "", "level": 1, "first_only": False})
+    lang = ui_lang()
+    form = {
+        "text": request.form.get("text", "").replace("\r\n", "\n"),
+        "level": request.form.get("level", "1"),
+        "first_only": request.form.get("first_only") in ("1", "on", "true"),
+    }
+    upload = request.files.get("file")
+    has_file = upload is not None and bool(upload.filename)
+
+    def fail(key: str) -> Response:
+        return render_page("index.html", status=400, form=form, error=translate(key, lang))
+
+    try:
+        options = ReaderOptions.from_query(
+            {"level": form["level"], "first_only": str(form["first_only"]), "known": request.form.get("known", "")})
+    except OptionError as exc:
+        return fail("error_level") if exc.field == "level" else render_page(
+            "index.html", status=400, form=form, error=str(exc))
+    form["level"] = options.level
+    if has_file and form["text"].strip():
+        return fail("error_both")
+    if not has_file and not form["text"].strip():
+        return fail("error_neither")
+    annotator = state().annotator
+    filename = None
+    if has_file:
+        assert upload is not None
+        filename = upload.filename or "upload"
+        try:
+            page = read_page(Path(Path(filename).name or "upload"), upload.read(), sniff=True)
+            result = (annotator.annotate_html(page.text, options) if page.kind == "html"
+                      else annotator.annotate_text(page.text.replace("\r\n", "\n"), options))
+        except PageError as exc:
+            return fail(UPLOAD_ERRORS.get(exc.reason, "error_encoding"))
+        except HtmlTooDeep:
+            return fail("error_too_deep")
+        fragment = render_text_fragment(result.text, result.annotations)
+        if page.kind == "html":
+            fragment = _tidy_page_text(fragment)
+    else:
+        result = annotator.annotate_text(form["text"], options)
+        fragment = render_text_fragment(result.text, result.annotations)
+    annotations, doc_lang = result.annotations, result.lang
+
+    order: list[str] = []
+    for a in annotations:
+        if a.term not in order:
+            order.append(a.term)
+    cards = {cid: state().card(cid) for cid in order}
+    return render_page("index.html", form=form, result={
+        "fragment": fragment, "lang": doc_lang, "filename": filename, "marks": len(annotations),
+        "terms": _entries(order, lang), "cards": cards,
+    })
+
+
+_BLANK_LINES = re.compile(r"[ \t\r\f\v]*\n[ \t\r\f\v\n]*\n[ \t\r\f\v\n]*")
+_SPACES = re.compile(r"[ \t\r\f\v]{2,}")
+
+
+def _tidy_page_text(fragment: str) -> str:
+    """A page's visible text keeps its source indentation; show it as paragraphs instead.
+
+    Only runs of whitespace change, and the markup's tags hold single spaces only, so the
+    escaped fragment stays well-formed.
+    """
+    return _SPACES.sub(" ", _BLANK_LINES.sub("\n\n", fragment)).strip()
+
+
+# --------------------------------------------------------------------------- glossary
+
+
+@bp.get("/terms")
+def glossary() -> Response:
+    """Every term, searchable and filterable by level, category and label language."""
+    lang = ui_lang()
+    lexicon = state().lexicon
+    q = request.args.get("q", "")[:200]
+    level = request.args.get("level", "")
+    category = request.args.get("category", "")
+    language = request.args.get("language", "")
+    level = level if level in ("1", "2", "3") else ""
+    category = category if category in CATEGORIES else ""
+    language = language if language in UI_LANGS else ""
+    label_lang = language or lang
+
+    if q.strip():
+        concepts = lexicon.search(q, limit=len(lexicon))
+        if language:
+            needle = normalize_label(q)
+            concepts = [c for c in concepts if any(needle in normalize_label(l) for l in c.labels[language])]
+    else:
+        concepts = sorted(lexicon, key=lambda c: c.label(label_lang).casefold())
+    if level:
+        concepts = [c for c in concepts if c.level == int(level)]
+    if category:
+        concepts = [c for c in concepts if c.category == category]
+    entries = []
+    for c in concepts:
+        entry = term_entry(c, label_lang)
+        entry["definition"] = c.definition.get(lang, "")
+        entries.append(entry)
+    categories = [c for c in CATEGORIES if any(x.category == c for x in lexicon)]
+    return render_page("glossary.html", entries=entries, total=len(lexicon), categories=categories,
+                       filters={"q": q, "level": level, "category": category, "language": language})
+
+
+# --------------------------------------------------------------------------- term page
+
+
+def _links(concept: Concept) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    wiki = concept.links.get("wikipedia") or {}
+    for lang in ("ja", "en"):
+        title = wiki.get(lang) if isinstance(wiki, dict) else None
+        if isinstance(title, str) and title:
+            out.append((f"wikipedia_{lang}", f"https://{lang}.wikipedia.org/wiki/{quote(title.replace(' ', '_'))}"))
+    arxiv = concept.links.get("arxiv")
+    if isinstance(arxiv, str) and arxiv:
+        out.append(("arxiv", f"https://arxiv.org/abs/{quote(arxiv)}"))
+    url = concept.links.get("url")
+    if isinstance(url, str) and url.startswith("https://"):
+        out.append(("official", url))
+    return out
+
+
+def _known_param() -> tuple[str, ...]:
+    """``?known=`` on the term pages; past the API's limit it is refused as there (400), not cut."""
+    try:
+        return ReaderOptions.from_query({}, getlist=request.args.getlist).known
+    except OptionError as exc:
+        abort(400, description=str(exc))
+
+
+def _find_or_redirect(term_id: str, endpoint: str) -> Concept | Response:
+    lexicon = state().lexicon
+    concept = lexicon.get(term_id)
+    if concept is not None:
+        return concept
+    resolved = lexicon.resolve(term_id) if len(term_id) <= 200 else None
+    if resolved is not None:
+        # Only the page's own parameters travel on, as a query string: passing the request's
+        # arguments into url_for would let ?_external=1 (with a forged Host) or ?term_id=
+        # steer the redirect.
+        kept = [(k, v) for k, v in request.args.items(multi=True) if k in REDIRECT_PARAMS]
+        return redirect(url_for(endpoint, term_id=resolved) + (f"?{urlencode(kept)}" if kept else ""), code=302)
+    suggestions = [c.id for c in lexicon.search(term_id[:200], limit=8)] if term_id.strip() else []
+    return render_page("term_missing.html", status=404, name=term_id[:200],
+                       suggestions=_entries(suggestions, ui_lang()))
+
+
+@bp.get("/terms/<term_id>")
+def term(term_id: str) -> Response:
+    """Both definitions, deeper and related terms, who uses it, and the trace as a picture."""
+    found = _find_or_redirect(term_id, "web.term")
+    if isinstance(found, Response):
+        return found
+    concept = found
+    lang = ui_lang()
+    st = state()
+    glossary = st.glossary
+    trace = trace_document(concept.id, _known_param())
+    svg = render_trace_svg(trace, lang=lang, href=lambda cid: url_for("web.term", term_id=cid),
+                           title=translate("trace_heading", lang) + ": " + concept.label(lang))
+    mentioned = glossary.mentions(concept.id)
+    cards = {cid: st.card(cid) for cid in dict.fromkeys([*mentioned, *concept.deeper, *concept.related])
+             if cid in st.lexicon}
+    return render_page(
+        "term.html",
+        concept=concept,
+        definitions=[(dl, glossary.definition_html(concept.id, dl)) for dl in ([lang] + [x for x in UI_LANGS if x != lang])],
+        deeper=_entries(list(concept.deeper), lang),
+        related=_entries(list(concept.related), lang),
+        used_by=_entries(glossary.used_by(concept.id), lang, sort=True),
+        trace_svg=svg,
+        trace_steps=_entries(trace["path"], lang),
+        links=_links(concept),
+        cards=cards,
+    )
+
+
+@bp.get("/terms/<term_id>/trace.svg")
+def trace_svg(term_id: str) -> Response:
+    """The trace picture alone, as an SVG image (for links, batch outputs, the extension)."""
+    found = _find_or_redirect(term_id, "web.trace_svg")
+    if isinstance(found, Response):
+        return found
+    lang = ui_lang()
+    trace = trace_document(found.id, _known_param())
+    svg = render_trace_svg(trace, lang=lang, href=lambda cid: url_for("web.term", term_id=cid),
+                           title=translate("trace_heading", lang) + ": " + found.label(lang))
+    response = Response('<?xml version="1.0" encoding="UTF-8"?>\n' + svg, mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
+    return response
+
+
+# --------------------------------------------------------------------------- static files
+
+
+@bp.get("/static/<path:filename>")
+def static(filename: str) -> Response:
+    """Page assets, and the tooltip shared with the extension (served from its one copy)."""
+    if filename in SHARED_ASSETS:
+        path = tooltip_asset(filename)
+        if not path.is_file():
+            abort(404)
+        return send_file(path, max_age=STATIC_MAX_AGE, conditional=True)
+    return send_from_directory(STATIC_DIR, filename, max_age=STATIC_MAX_AGE)
