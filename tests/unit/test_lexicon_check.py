@@ -19,7 +19,7 @@ CASES = {
     "dangling-id": "dangling.deeper: unknown id 'no-such-id'",
     "cycle": "deeper: cycle: chicken → egg → chicken",
     "level-needs-deeper": "no-deeper.deeper: level 2 concept needs at least one deeper term",
-    "deeper-climbs": "base.deeper: 'specialist' is level 3, harder than this level-1 concept",
+    "deeper-climbs": "climber.deeper: 'climb-target' is level 3, harder than this level-1 concept",
     "label-clash": "thief.labels: label 'Base Thing' is also a label of another concept (base, thief)",
     "case-sensitive-unknown": "wrong-case.case_sensitive: 'RIGHT' is not one of the concept's labels",
     "no-path-to-basics": "floating.deeper: no chain of deeper terms reaches a level-1 concept",
