@@ -105,3 +105,12 @@ def test_anki_export_is_one_card_per_concept_and_language(lexicon):
     assert len(rows) == 2 * len(lexicon)
     assert all(len(r) == 3 and r[0] and r[1] for r in rows)
     assert {r[2].split()[-1] for r in rows} == {"tadoru::en", "tadoru::ja"}
+
+
+def test_a_level_one_reading_list_stays_short_and_coverage_is_reported(lexicon):
+    from tadoru.lexicon.stats import coverage, longest_reading_lists
+
+    assert longest_reading_lists(lexicon)["1"]["length"] <= 12
+    lists = coverage(lexicon)
+    assert set(lists) == {"google-ml-glossary", "g-kentei", "genai-kentei"}
+    assert all(v["terms"] > 50 and 0 < v["covered"] <= v["terms"] for v in lists.values())
