@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from tadoru.config import token_from_env
-from tadoru.options import ReaderOptions
+from tadoru.options import SEARCH_LIMIT_MAX, ReaderOptions
 
 #: Seconds to wait for one answer (a large page takes the service a few seconds).
 TIMEOUT = 120
@@ -69,7 +69,7 @@ class TadoruClient:
 
     def all_cards(self) -> dict[str, dict[str, Any]] | None:
         """Every card at once when the service lists its whole lexicon in one page, else ``None``."""
-        answer = self._object("GET", "/api/v1/terms?limit=1000")
+        answer = self._object("GET", f"/api/v1/terms?limit={SEARCH_LIMIT_MAX}")
         results = answer.get("results")
         if not isinstance(results, list) or answer.get("total") != len(results):
             return None

@@ -21,6 +21,11 @@ LEVELS = (1, 2, 3)
 MAX_KNOWN = 10_000
 #: A term id or label longer than this is no term of ours.
 MAX_NAME = 200
+#: Searching the glossary (``GET /api/v1/terms?q=&limit=``): the query's length, and how many cards
+#: one answer holds by default and at most (above the lexicon's size, so one request lists them all).
+MAX_QUERY = 200
+SEARCH_LIMIT_DEFAULT = 20
+SEARCH_LIMIT_MAX = 10_000
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off", "")
 

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from tadoru.annotate import quote_context
-from tadoru.options import MAX_NAME, OptionError, ReaderOptions
+from tadoru.options import MAX_NAME, MAX_QUERY, SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX, OptionError, ReaderOptions
 from tadoru.service.auth import auth_state
 from tadoru.service.errors import ApiError
 from tadoru.service.state import state
@@ -25,9 +25,6 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 ANNOTATE_FIELDS = ("text", "html", *ReaderOptions.FIELDS)
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-MAX_QUERY = 200
-SEARCH_LIMIT_DEFAULT = 20
-SEARCH_LIMIT_MAX = 1000
 HEALTH_PROBLEMS_SHOWN = 20
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from tadoru.options import LEVELS, openapi_properties
+from tadoru.options import LEVELS, MAX_QUERY, SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX, openapi_properties
 from tadoru.version import __version__
 
 #: Every ``error.code`` the API can answer with.
@@ -19,7 +19,7 @@ ERROR_CODES = (
     "missing_input", "conflicting_input", "unknown_lang", "html_too_deep", "unknown_term", "not_found",
     "method_not_allowed", "not_acceptable", "payload_too_large", "unsupported_media_type", "uri_too_long",
     "request_timeout", "length_required", "too_many_requests", "request_header_fields_too_large",
-    "internal_error", "not_implemented", "unavailable", "unauthorized", "overloaded",
+    "internal_error", "not_implemented", "unavailable", "unauthorized", "overloaded", "misdirected_request",
 )
 
 _LABELS = {
@@ -45,6 +45,8 @@ _COMMON_ERRORS = {
     "401": _error("The service has a token (`TADORU_TOKEN`) and the request did not send it, or sent another "
                   "(`unauthorized`, with a `WWW-Authenticate: Bearer` header)."),
     "405": _error("Method not allowed (`method_not_allowed`)."),
+    "421": _error("The `Host` header names a host this service does not answer to (`misdirected_request`; "
+                  "DNS-rebinding defence, see `TADORU_ALLOWED_HOSTS`)."),
 }
 
 #: Either the bearer token, or nothing when the service runs without one (the default).
@@ -121,11 +123,12 @@ def openapi_document() -> dict[str, Any]:
                     "description": "Case- and width-insensitive; labels that start with `q` first, then "
                                    "labels that contain it. Without `q`, every term by id.",
                     "parameters": [
-                        {"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 200},
+                        {"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": MAX_QUERY},
                          "example": "ファイン"},
                         {"name": "limit", "in": "query", "required": False, "allowEmptyValue": True,
                          "description": "How many cards at most; empty means the default.",
-                         "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 20}},
+                         "schema": {"type": "integer", "minimum": 1, "maximum": SEARCH_LIMIT_MAX,
+                                    "default": SEARCH_LIMIT_DEFAULT}},
                     ],
                     "responses": {
                         "200": _json(_ref("SearchResponse"), "Matching term cards, best first."),

@@ -28,7 +28,7 @@ from flask import (
 
 from tadoru.lexicon.load import categories
 from tadoru.lexicon.model import Concept
-from tadoru.options import OptionError, ReaderOptions
+from tadoru.options import MAX_NAME, MAX_QUERY, OptionError, ReaderOptions
 from tadoru.pages.mark import render_text_fragment
 from tadoru.pages.reader import PageError, read_page
 from tadoru.paths import tooltip_asset
@@ -166,7 +166,7 @@ def glossary() -> Response:
     """Every term, searchable and filterable by level, category and label language."""
     lang = ui_lang()
     lexicon = state().lexicon
-    q = request.args.get("q", "")[:200]
+    q = request.args.get("q", "")[:MAX_QUERY]
     level = request.args.get("level", "")
     category = request.args.get("category", "")
     language = request.args.get("language", "")
@@ -228,15 +228,15 @@ def _find_or_redirect(term_id: str, endpoint: str) -> Concept | Response:
     concept = lexicon.get(term_id)
     if concept is not None:
         return concept
-    resolved = lexicon.resolve(term_id) if len(term_id) <= 200 else None
+    resolved = lexicon.resolve(term_id) if len(term_id) <= MAX_NAME else None
     if resolved is not None:
         # Only the page's own parameters travel on, as a query string: passing the request's
         # arguments into url_for would let ?_external=1 (with a forged Host) or ?term_id=
         # steer the redirect.
         kept = [(k, v) for k, v in request.args.items(multi=True) if k in REDIRECT_PARAMS]
         return redirect(url_for(endpoint, term_id=resolved) + (f"?{urlencode(kept)}" if kept else ""), code=302)
-    suggestions = [c.id for c in lexicon.search(term_id[:200], limit=8)] if term_id.strip() else []
-    return render_page("term_missing.html", status=404, name=term_id[:200],
+    suggestions = [c.id for c in lexicon.search(term_id[:MAX_NAME], limit=8)] if term_id.strip() else []
+    return render_page("term_missing.html", status=404, name=term_id[:MAX_NAME],
                        suggestions=_entries(suggestions, ui_lang()))
 
 
