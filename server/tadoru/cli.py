@@ -23,6 +23,18 @@ class ExitStatus(enum.IntEnum):
     OK = 0
     PROBLEMS = 1
     USAGE = 2
+    INTERRUPTED = 130  # 128 + SIGINT, what shells expect of a program stopped with Ctrl-C
+
+
+class _Group(click.Group):
+    """Ctrl-C at any moment (start-up included) ends with status 130, not click's "Aborted!" and 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(ExitStatus.INTERRUPTED)
 
 
 def _annotator(lexicon_dirs: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
@@ -42,7 +54,7 @@ def _read_known(path: str | None) -> list[str]:
         raise click.ClickException(str(exc)) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tadoru")
 def main() -> None:
     """Tadoru (辿る): highlight the AI/ML jargon you don't know yet, and trace it to the basics.

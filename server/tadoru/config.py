@@ -73,6 +73,8 @@ class Settings:
     token: str | None = field(default=None, repr=False)
     max_pending: int = DEFAULT_MAX_PENDING
     max_wait: float = DEFAULT_MAX_WAIT
+    #: Host names the service answers to besides the address it is bound to (TADORU_ALLOWED_HOSTS).
+    allowed_hosts: tuple[str, ...] = ()
 
     @property
     def loopback(self) -> bool:
@@ -186,4 +188,6 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         kwargs["max_pending"] = _int(v, "TADORU_MAX_PENDING", 1, 10_000)
     if (v := get("TADORU_MAX_WAIT")) is not None:
         kwargs["max_wait"] = _seconds(v, "TADORU_MAX_WAIT", 0.1, 3600)
+    if (v := get("TADORU_ALLOWED_HOSTS")) is not None:
+        kwargs["allowed_hosts"] = tuple(h.strip().lower() for h in v.split(",") if h.strip())
     return Settings(**kwargs)  # type: ignore[arg-type]

@@ -260,7 +260,7 @@ def test_level_hides_basic_terms(tree, tmp_path):
     proc = bs.run_cli(tree / "articles" / "en", "--out", out, "--level", "3", "--jobs", "1")
     assert proc.returncode == 0
     marked = set(_terms_marked((out / "lora-explained.html").read_text(encoding="utf-8")))
-    assert "lora" in marked and "gpu" not in marked
+    assert "qlora" in marked and "gpu" not in marked and "lora" not in marked  # LoRA is level 2
     order = bs.report(out)["reading_order"]
     assert order and all(entry["level"] == 3 for entry in order)
 

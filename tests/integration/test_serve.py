@@ -177,3 +177,22 @@ def test_service_starts_with_a_broken_user_lexicon(tmp_path):
         assert r.json()["annotations"][0]["term"] == "lora"
     finally:
         stop_server(server.process)
+
+
+def test_ctrl_c_during_start_up_exits_130_without_a_traceback(tmp_path):
+    """Ctrl-C while the lexicon is still loading (issue 18): status 130 as shells expect, not 1."""
+    import subprocess
+    import sys
+
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "tadoru", "serve", "--port", "0", "--workers", "1"],
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        time.sleep(1.0)  # past Python's start, inside click, before the lexicon is compiled
+        os.killpg(proc.pid, signal.SIGINT)
+        code = proc.wait(timeout=30)
+    text = log.read_text(errors="replace")
+    if "Tadoru is serving" in text:
+        pytest.skip("start-up finished before the signal arrived")
+    assert code == 130, text
+    assert "Traceback" not in text and "Aborted!" not in text

@@ -54,6 +54,7 @@ from tadoru.batch.worker import PageJob, WorkerConfig, init_worker, process_page
 from tadoru.config import ConfigError
 from tadoru.options import OptionError, ReaderOptions
 from tadoru.pages.reader import MAX_ARCHIVE_BYTES, REASONS
+from tadoru.text.printable import is_text, printable
 
 __all__ = ["BatchError", "BatchOptions", "BatchSummary", "run_batch"]
 
@@ -263,6 +264,15 @@ def _run(inputs: Inputs, out_dir: Path, options: BatchOptions, journal: Journal,
     todo: list[tuple[PageJob, str, str]] = []  # (job, journal key, fingerprint)
     for item in inputs.files:
         rel = str(item.rel)
+        if not is_text(rel):
+            # A name that is not UTF-8 (a Shift_JIS name from an unzipped Windows archive) cannot go
+            # into the report, the journal or the study plan: that page is named safely and skipped.
+            shown = printable(rel)
+            message = "the file name is not UTF-8 text; rename the file to annotate it"
+            entries[shown] = {"input": shown, "status": "failed", "reason": "bad-name", "message": message,
+                              "outputs": {}}
+            summary.failures.append((shown, "bad-name", message))
+            continue
         outputs = {kind: str(path) for kind, path in inputs.outputs[item.rel].items()}
         key = str(item.path)
         try:
@@ -326,7 +336,7 @@ def _run(inputs: Inputs, out_dir: Path, options: BatchOptions, journal: Journal,
     finally:
         progress.close()
 
-    pages = [entries[str(item.rel)] for item in inputs.files]
+    pages = [entries[str(item.rel) if is_text(str(item.rel)) else printable(str(item.rel))] for item in inputs.files]
     _write_plan(pages, terms, known_ids, options, out_dir, summary)
     journal.compact(journal.load())
     summary.failures.sort()
@@ -490,8 +500,9 @@ def _progress(total: int, done: int, show: bool, err: TextIO) -> Any:
 # --------------------------------------------------------------------------- summary
 
 
-def format_summary(summary: BatchSummary, shown_out: Path) -> str:
+def format_summary(summary: BatchSummary, out: Path) -> str:
     """The table printed at the end: counts, then every failed page with its reason."""
+    shown_out = printable(str(out))  # the folder name is printed too
     rate = summary.done / summary.seconds if summary.seconds > 0 else 0.0
     lines = [f"tadoru annotate: {summary.pages} page(s) → {shown_out}  ({summary.seconds:.1f} s"
              + (f", {rate:.1f} pages/s" if summary.done else "") + ")"]
@@ -502,8 +513,8 @@ def format_summary(summary: BatchSummary, shown_out: Path) -> str:
         reason_width = max(len(f[1]) for f in summary.failures)
         lines.append("failed pages:")
         for rel, reason, message in summary.failures:
-            lines.append(f"  {rel:<{width}}  {reason:<{reason_width}}  {message}")
+            lines.append(f"  {printable(rel):<{width}}  {reason:<{reason_width}}  {printable(message)}")
         lines.append("reasons: " + "; ".join(f"{k} = {REASONS[k]}" for k in sorted({f[1] for f in summary.failures})))
-    lines.append(f"study plan: {shown_out / INDEX_NAME} ({summary.terms_to_learn} terms to learn, "
-                 f"prerequisites first); data: {shown_out / REPORT_NAME}")
+    lines.append(f"study plan: {shown_out}/{INDEX_NAME} ({summary.terms_to_learn} terms to learn, "
+                 f"prerequisites first); data: {shown_out}/{REPORT_NAME}")
     return "\n".join(lines) + "\n"

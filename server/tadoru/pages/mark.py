@@ -63,11 +63,16 @@ def mark_page(page: VisibleText, annotations: Sequence[Annotation]) -> None:
 _NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+def xml_safe(value: str) -> str:
+    """``value`` with the code points lxml refuses replaced one for one by U+FFFD."""
+    return _NOT_XML_TEXT.sub("\ufffd", value)
+
+
 def _wrap_slot(slot: TextSlot, spans: list[tuple[int, int, str, bool]]) -> None:
     element = slot.element
     value = element.tail if slot.tail else element.text
     assert value is not None
-    value = _NOT_XML_TEXT.sub("\ufffd", value)
+    value = xml_safe(value)
     new_elements: list[etree._Element] = []
     cursor = spans[0][0]
     head = value[:cursor]

@@ -40,6 +40,7 @@ PAGE_SUFFIXES = HTML_SUFFIXES + (".shtml",) + MHTML_SUFFIXES + TEXT_SUFFIXES
 #: Every reason a page can fail, with the wording the summary uses.
 REASONS = {
     "unreadable": "cannot be read",
+    "bad-name": "its file name is not UTF-8 text",
     "binary": "binary data, not a page",
     "empty": "nothing to read in it",
     "oversized": "too large",

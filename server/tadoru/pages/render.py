@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import lxml.html
 from lxml import etree
 
-from tadoru.pages.mark import mark_page, render_text_fragment
+from tadoru.pages.mark import mark_page, render_text_fragment, xml_safe
 from tadoru.pages.resources import inline_resources
 from tadoru.pages.sanitize import make_inert
 from tadoru.paths import tooltip_asset
@@ -206,7 +206,7 @@ def finish_document(root: etree._Element, *, cards: Mapping[str, Any], lang: str
 def _element(tag: str, *, text: str | None = None, **attributes: str) -> etree._Element:
     element = etree.Element(tag)
     for key, value in attributes.items():
-        element.set(key, value)
+        element.set(key, xml_safe(value))
     if text is not None:
-        element.text = text
+        element.text = xml_safe(text)  # a title may come from a file name or an <h1> holding U+0007
     return element

@@ -75,13 +75,14 @@ def create_app(config: Mapping[str, Any] | None = None, *, annotator: Any = None
 
     app.extensions["tadoru"] = TadoruState(annotator if annotator is not None else build_annotator(), settings)
 
-    from tadoru.service import api, auth, capacity, errors, web
+    from tadoru.service import api, auth, capacity, errors, hosts, web
 
     errors.register(app)
     auth.init_app(app)  # first: a request without the token costs nothing further
     capacity.init_app(app, settings)
     app.register_blueprint(api.bp)
     app.register_blueprint(web.bp)
+    hosts.init_app(app)  # last registered, first to run: before auth and capacity
     app.after_request(_cors)
     app.after_request(_security_headers)
     return app

@@ -29,6 +29,7 @@ STATUS_CODES: dict[int, str] = {
     413: "payload_too_large",
     414: "uri_too_long",
     415: "unsupported_media_type",
+    421: "misdirected_request",
     422: "invalid_request",
     429: "too_many_requests",
     431: "request_header_fields_too_large",

@@ -9,7 +9,7 @@ translation side by side, and a unit test checks that both dicts have the same k
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import g, request
 
@@ -234,7 +234,11 @@ def switch_url(lang: str) -> str:
     args = [(k, v) for k, vs in request.args.lists() if k != "lang" for v in vs]
     args.append(("lang", lang))
     path = request.path if request.method in ("GET", "HEAD") else "/"
-    return path + "?" + urlencode(args)
+    # A path such as "/\\evil.example" would read as the protocol-relative "//evil.example" in
+    # the browser: the switch link must stay on this service, so only a plain path is kept.
+    if not path.startswith("/") or path[1:2] in ("/", "\\") or "\\" in path:
+        path = "/"
+    return quote(path, safe="/-._~") + "?" + urlencode(args)
 
 
 def page_context() -> dict[str, Any]:

@@ -61,6 +61,7 @@ class TadoruServer(BaseApplication):
 
         app = create_app()
         app.extensions["tadoru"].warm_up()
+        self.loaded = True
         return app
 
 
@@ -151,7 +152,8 @@ def gunicorn_options(host: str, port: int, workers: int, max_pending: int = DEFA
 
 
 def run(host: str | None = None, port: int | None = None, workers: int | None = None) -> int:
-    """Serve until stopped; returns the exit status (0 after Ctrl-C/SIGTERM, 1 failure, 2 usage)."""
+    """Serve until stopped; returns the exit status (0 after Ctrl-C/SIGTERM, 130 after Ctrl-C during
+    start-up, 1 failure, 2 usage)."""
     try:
         settings = from_env()
     except ConfigError as exc:
@@ -185,5 +187,8 @@ def run(host: str | None = None, port: int | None = None, workers: int | None = 
             return 0
         return code if isinstance(code, int) else 1
     except KeyboardInterrupt:
-        return 0
+        if getattr(server, "loaded", False):
+            return 0  # a stop once serving is a clean stop
+        print("tadoru serve: interrupted during start-up", file=sys.stderr)
+        return 130  # 128 + SIGINT, what shells expect of Ctrl-C
     return 0

@@ -22,3 +22,12 @@ def _escape(match: re.Match[str]) -> str:
 def printable(name: str) -> str:
     """``name`` with control characters and undecodable bytes written as ``\\xNN``/``\\uNNNN``."""
     return _UNSAFE.sub(_escape, name)
+
+
+def is_text(name: str) -> bool:
+    """False for a name holding bytes that were not UTF-8 (lone surrogates from the file system)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
