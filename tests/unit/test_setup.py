@@ -55,7 +55,7 @@ def test_pytest_is_held_below_9_with_a_reason():
 def test_ci_makes_a_fresh_environment_with_an_empty_cache_for_two_pythons():
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert "-m venv --clear" in ci and "PIP_CACHE_DIR" in ci
-    assert "python3.11" in ci and "python3.13" in ci
+    assert "find_python 3.11" in ci and "find_python 3.13" in ci
     assert "python -m mypy" in ci
 
 
