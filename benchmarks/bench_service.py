@@ -19,7 +19,6 @@ import http.client
 import json
 import multiprocessing as mp
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -34,6 +33,7 @@ from common import percentile, print_table
 from corpus import article_html, prose
 
 from harness.service import free_port
+from harness.service import stop_server as stop
 
 ARTICLE_BYTES = 50_000
 
@@ -70,15 +70,6 @@ def start(workers: int) -> tuple[subprocess.Popen, int, float]:
             time.sleep(0.1)
     proc.kill()
     raise SystemExit("tadoru serve did not start")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def children(pid: int) -> list[int]:

@@ -23,8 +23,6 @@ from tadoru.options import ReaderOptions
 from tadoru.pages.reader import PageError, read_page
 
 _MARKUP_ONLY = re.compile(r"<!--.*?-->|<!doctype[^>]*>", re.IGNORECASE | re.DOTALL)
-#: Seconds to wait for the service to annotate one page.
-SERVER_TIMEOUT = 120
 
 
 @dataclass(frozen=True, slots=True)
