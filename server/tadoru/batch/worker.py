@@ -226,6 +226,7 @@ def _failed(job: PageJob, reason: str, message: str) -> dict[str, Any]:
 
 def _process(job: PageJob, engine: Engine, config: WorkerConfig) -> dict[str, Any]:
     from tadoru.lexicon.graph import embedded_cards
+    from tadoru.pages.as_parsed import UnsafeMarkup
     from tadoru.pages.render import render_html_page, render_text_page
     from tadoru.pages.webannotation import annotation_collection
 
@@ -269,7 +270,11 @@ def _process(job: PageJob, engine: Engine, config: WorkerConfig) -> dict[str, An
         if visible is None:
             html = render_text_page(text, shown, cards=cards, lang=reader_lang, title=title)
         else:
-            html = render_html_page(visible, shown, cards=cards, lang=reader_lang, title=title, resources=page.resources)
+            try:
+                html = render_html_page(visible, shown, cards=cards, lang=reader_lang, title=title,
+                                        resources=page.resources)
+            except UnsafeMarkup as exc:
+                raise PageError("unsafe-markup", str(exc)) from None
         target = job.outputs["html"]
         written[target] = list(write_atomic(out_dir / target, html))
     return {

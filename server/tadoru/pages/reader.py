@@ -50,6 +50,7 @@ REASONS = {
     "unsupported": "not a page type Tadoru reads",
     "server": "the Tadoru service failed",
     "unwritable": "its output cannot be written",
+    "unsafe-markup": "its markup would not come out inert",
     "error": "unexpected error",
 }
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import lxml.html
 from lxml import etree
 
+from tadoru.pages.as_parsed import OwnParts, inert_as_parsed
 from tadoru.pages.mark import mark_page, render_text_fragment, xml_safe
 from tadoru.pages.resources import inline_resources
 from tadoru.pages.sanitize import make_inert
@@ -43,8 +44,12 @@ KNOWN_STORAGE_KEY = "tadoru-known"
 #: named in ``#tadoru=ID`` (the study plan links there).
 BOOTSTRAP_JS = """(function () {
   "use strict";
-  var node = document.getElementById("__DATA_ID__");
-  if (!node || typeof TadoruTooltip === "undefined") { return; }
+  // The data is two elements before this script (data, tooltip.js, this): a place the page cannot
+  // name, where an id could be (issue 18 #8).  tadoru.pages.as_parsed checks they are last in <body>.
+  var self = document.currentScript;
+  var node = self && self.previousElementSibling && self.previousElementSibling.previousElementSibling;
+  if (!node || node.id !== "__DATA_ID__" || node.type !== "application/json" ||
+      typeof TadoruTooltip === "undefined") { return; }
   var data = JSON.parse(node.textContent);
   var cards = data.cards || {};
   var KEY = "__KNOWN_KEY__";
@@ -196,11 +201,16 @@ def finish_document(root: etree._Element, *, cards: Mapping[str, Any], lang: str
     head.append(_element("style", id="tadoru-style", text=kit.css.replace("</", "<\\/")))
     body = root.find("body")
     container = body if body is not None else root
-    data = {"version": 1, "lang": lang, "css": kit.css, "cards": dict(cards)}
-    container.append(_element("script", type="application/json", id=DATA_ID, text=script_json(data)))
-    container.append(_element("script", id="tadoru-tooltip-script", text=kit.script))
-    container.append(_element("script", id="tadoru-bootstrap", text=kit.bootstrap))
-    return "<!DOCTYPE html>\n" + lxml.html.tostring(root, encoding="unicode", method="html") + "\n"
+    data = script_json({"version": 1, "lang": lang, "css": kit.css, "cards": dict(cards)})
+    scripts = [_element("script", type="application/json", id=DATA_ID, text=data),
+               _element("script", id="tadoru-tooltip-script", text=kit.script),
+               _element("script", id="tadoru-bootstrap", text=kit.bootstrap)]
+    container.extend(scripts)
+    html = "<!DOCTYPE html>\n" + lxml.html.tostring(root, encoding="unicode", method="html") + "\n"
+    # lxml's parser is not the browser's: check (and if need be clean) what the browser will see.
+    own = OwnParts(scripts=tuple(script.text or "" for script in scripts), policy=kit.csp)
+    html, _removed = inert_as_parsed(html, own)
+    return html
 
 
 def _element(tag: str, *, text: str | None = None, **attributes: str) -> etree._Element:

@@ -10,6 +10,7 @@ anything this misses.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from lxml import etree
 
@@ -17,6 +18,9 @@ from lxml import etree
 DROP_ELEMENTS = frozenset({
     "script", "iframe", "frame", "object", "embed", "applet", "base", "portal", "fencedframe",
     "tadoru-tooltip",  # a page saved while the extension was open
+    # With scripts on, a browser reads <noscript> as text and lxml (like lexbor) as markup, a
+    # classic parser differential; Tadoru's copy runs its scripts, so a <noscript> never shows.
+    "noscript",
 })
 #: ``<link rel>`` values kept; everything else (preload, prefetch, import, manifest…) goes.
 KEEP_LINK_RELS = frozenset({"stylesheet", "icon", "shortcut", "apple-touch-icon", "canonical", "alternate",
@@ -40,40 +44,61 @@ def is_dangerous_url(value: str) -> bool:
     return any(piece.startswith(_DANGEROUS_SCHEMES) for piece in re.split(r"[;,]", compact))
 
 
+#: Ids the annotated copy's own elements use; a page naming one could stand in for them (issue 18 #8).
+RESERVED_ID_PREFIX = "tadoru-"
+
+
+def drops_element(name: str, attributes: Mapping[str, str | None]) -> bool:
+    """Whether an element (lower-case ``name``) goes with its content.
+
+    Shared by ``make_inert`` (lxml's tree) and ``tadoru.pages.as_parsed`` (the HTML5 parse of the
+    finished copy), so both apply one rule.
+    """
+    if name in DROP_ELEMENTS:
+        return True
+    if name == "meta":  # refresh, set-cookie, CSP and the old charset: ours come first
+        return "http-equiv" in attributes or "charset" in attributes
+    if name == "link":
+        rels = set((attributes.get("rel") or "").lower().split())
+        return not (rels and rels <= KEEP_LINK_RELS)
+    return False
+
+
+def doomed_attributes(attributes: Mapping[str, str | None], *, reserved_ids: bool = False) -> list[str]:
+    """The attributes (as spelled) that can run code or navigate, and with ``reserved_ids`` Tadoru's ids."""
+    doomed = []
+    for attribute, value in attributes.items():
+        key = attribute.lower()
+        if key.startswith("on") or key in DROP_ATTRIBUTES or (
+                key in URL_ATTRIBUTES and is_dangerous_url(value or "")) or (
+                reserved_ids and key == "id" and (value or "").lower().startswith(RESERVED_ID_PREFIX)):
+            doomed.append(attribute)
+    return doomed
+
+
 def make_inert(root: etree._Element) -> int:
-    """Strip scripts, handlers, frames, refreshes and ``<base>`` in place; returns how many."""
+    """Strip scripts, handlers, frames, refreshes, ``<base>`` and ``tadoru-`` ids in place; returns how many.
+
+    Runs on the page before Tadoru adds its own elements, so every ``tadoru-`` id left is Tadoru's.
+    """
     removed = 0
     doomed: list[etree._Element] = []
     for element in root.iter():
         tag = element.tag
         if not isinstance(tag, str):
             continue  # comments and processing instructions are inert
-        name = tag.lower()
-        if name in DROP_ELEMENTS:
+        attributes = element.attrib
+        if drops_element(tag.lower(), attributes):
             doomed.append(element)
             continue
-        if name == "meta" and (element.get("http-equiv") is not None or element.get("charset") is not None):
-            doomed.append(element)  # refresh, set-cookie, CSP and the old charset: ours come first
-            continue
-        if name == "link" and not _kept_link(element):
-            doomed.append(element)
-            continue
-        for attribute in list(element.attrib):
-            key = attribute.lower()
-            if key.startswith("on") or key in DROP_ATTRIBUTES or (
-                    key in URL_ATTRIBUTES and is_dangerous_url(element.get(attribute, ""))):
-                del element.attrib[attribute]
-                removed += 1
+        for attribute in doomed_attributes(attributes, reserved_ids=True):
+            del attributes[attribute]
+            removed += 1
     for element in doomed:
         if element.getparent() is not None:
             _drop(element)
             removed += 1
     return removed
-
-
-def _kept_link(element: etree._Element) -> bool:
-    rels = set((element.get("rel") or "").lower().split())
-    return bool(rels) and rels <= KEEP_LINK_RELS
 
 
 def _drop(element: etree._Element) -> None:
