@@ -30,6 +30,8 @@ LARGE_BODY_CAP = "32MiB"
 #: Bounds the cases are held to on a shared 2-core machine; measured figures are far below.
 REQUEST_SECONDS = 30.0
 WORKER_PEAK_MIB = 1536
+#: The largest answer one annotate request may produce (100,000 annotations with their quotes).
+REPLY_MIB = 40
 BATCH_SECONDS = 90.0
 BATCH_PEAK_MIB = 1536
 
@@ -77,16 +79,31 @@ class ApiCase:
     code: str | None = None  # the error code for a refusal
     min_annotations: int = 0
     large: bool = False  # needs the raised body cap
+    truncated: bool = False  # more terms than one request annotates: the answer must say where it stopped
 
 
 def _json_html(make: Callable[[], str]) -> Callable[[], bytes]:
     return lambda: json.dumps({"html": make()}, ensure_ascii=False).encode("utf-8")
 
 
+def _json_text(make: Callable[[], str]) -> Callable[[], bytes]:
+    return lambda: json.dumps({"text": make()}, ensure_ascii=False).encode("utf-8")
+
+
+#: U+FDFA is one code point NFKC turns into 18; 5 MiB of them once cost 22.5 s and 3 GiB.
+FDFA = "\ufdfa"
+
+
 API_CASES = [
     ApiCase("nested-100k", "100,000 nested elements", _json_html(lambda: nested(100_000)), 422, "html_too_deep"),
     ApiCase("text-node-20mb", "a 20 MB single text node", _json_html(lambda: text_node(20_000_000)), 200,
-            min_annotations=150_000, large=True),
+            min_annotations=60_000, large=True, truncated=True),
+    ApiCase("fdfa-5mib", "5 MiB of U+FDFA as text (NFKC: 18× longer)",
+            _json_text(lambda: FDFA * (5 * MiB // 3 - 20)), 413, "text_too_long"),
+    ApiCase("fdfa-entities", "`&#xfdfa;` entities as html, 5 MiB", _json_html(lambda: "&#xfdfa;" * (5 * MiB // 8 - 20)),
+            413, "text_too_long"),
+    ApiCase("lora-1m", '`"LoRA "` × 1,000,000 as text (a term every 5 characters)',
+            _json_text(lambda: "LoRA " * 1_000_000), 200, min_annotations=90_000, truncated=True),
     ApiCase("million-elements", "a million tiny elements", _json_html(million_elements), 200, min_annotations=2),
     ApiCase("attribute-10mb", "a 10 MB attribute value", _json_html(lambda: huge_attribute(10_000_000)), 200,
             min_annotations=2, large=True),
@@ -150,8 +167,11 @@ def post_case(url: str, case: ApiCase, worker_pid: int | None = None) -> Measure
                         response.text[:200])
     if response.status_code == 200:
         count = len(data["annotations"])
-        outcome = f"200, {count:,} annotations"
-        ok = case.status == 200 and count >= case.min_annotations
+        outcome = f"200, {count:,} annotations, {len(response.content) / MiB:.1f} MiB"
+        if "truncated_at" in data:
+            outcome += f", truncated at {data['truncated_at']:,}"
+        ok = (case.status == 200 and count >= case.min_annotations and len(response.content) <= REPLY_MIB * MiB
+              and ("truncated_at" in data) == case.truncated)
     else:
         code = data.get("error", {}).get("code")
         outcome = f"{response.status_code} {code}"
@@ -180,6 +200,10 @@ def batch_inputs() -> dict[str, tuple[bytes, str, str]]:
                                "control characters next to terms (XML-invalid)", "done"),
         "base-refresh.html": (utf8(BASE_AND_REFRESH), "<base> and <meta http-equiv=refresh>", "done"),
         "over-cap.html": (utf8(text_node(21 * MiB)), "a 21 MiB page (over the 20 MiB page cap)", "oversized"),
+        "lora-20mib.html": (utf8("<p>" + "LoRA " * (4 * MiB - 2) + "</p>"), "a 20 MiB page of `<p>LoRA LoRA …`",
+                            "done"),
+        "fdfa-entities.html": (utf8("<p>" + "&#xfdfa;" * (2 * MiB) + "</p>"), "16 MiB of `&#xfdfa;` entities",
+                               "oversized"),
     }
 
 

@@ -55,17 +55,20 @@ class Annotation:
 class Annotated(Sequence[Annotation]):
     """What the annotator found in one text or page: the text it read, the annotations (this
     object is their sequence) and the language it used. ``page`` is the parsed page for HTML;
-    ``known_found`` counts the reader's known terms the text holds (not annotated: known)."""
+    ``known_found`` counts the reader's known terms the text holds (not annotated: known);
+    ``truncated_at`` is set when the text held more terms than one call annotates
+    (``tadoru.matcher.MAX_CANDIDATES``): the annotations cover ``text[:truncated_at]``."""
 
-    __slots__ = ("annotations", "known_found", "lang", "page", "text")
+    __slots__ = ("annotations", "known_found", "lang", "page", "text", "truncated_at")
 
     def __init__(self, text: str, annotations: list[Annotation], lang: str, page: VisibleText | None,
-                 known_found: dict[str, int] | None = None) -> None:
+                 known_found: dict[str, int] | None = None, truncated_at: int | None = None) -> None:
         self.text = text
         self.annotations = annotations
         self.lang = lang
         self.page = page
         self.known_found = known_found or {}
+        self.truncated_at = truncated_at
 
     @overload
     def __getitem__(self, index: int) -> Annotation: ...
@@ -90,7 +93,10 @@ class Annotated(Sequence[Annotation]):
         return f"Annotated(lang={self.lang!r}, {len(self.annotations)} annotations)"
 
     def to_json(self) -> dict[str, Any]:
-        return {"lang": self.lang, "annotations": [a.to_dict() for a in self.annotations]}
+        document: dict[str, Any] = {"lang": self.lang, "annotations": [a.to_dict() for a in self.annotations]}
+        if self.truncated_at is not None:
+            document["truncated_at"] = self.truncated_at
+        return document
 
 
 def detect_lang(text: str) -> str:
@@ -139,8 +145,8 @@ class Annotator:
         opts = _options(options, kwargs)
         known_found: dict[str, int] = {}
         with cyclic_gc_paused():
-            annotations = self._annotate(text, (), opts, known_found)
-        return Annotated(text, annotations, resolve_lang(text, opts.lang), None, known_found)
+            annotations, cut = self._annotate(text, (), opts, known_found)
+        return Annotated(text, annotations, resolve_lang(text, opts.lang), None, known_found, cut)
 
     def annotate_html(self, html: str | bytes, options: ReaderOptions | None = None, **kwargs: Any) -> Annotated:
         """Annotations of a page's visible text (docs/ARCHITECTURE.md, "The walk"); ``page`` keeps
@@ -151,17 +157,21 @@ class Annotator:
         known_found: dict[str, int] = {}
         with cyclic_gc_paused():
             page = visible_text(html)
-            annotations = self._annotate(page.text, page.breaks, opts, known_found)
-        return Annotated(page.text, annotations, resolve_lang(page.text, opts.lang), page, known_found)
+            annotations, cut = self._annotate(page.text, page.breaks, opts, known_found)
+        return Annotated(page.text, annotations, resolve_lang(page.text, opts.lang), page, known_found, cut)
 
     def _annotate(self, text: str, breaks: Sequence[int], opts: ReaderOptions,
-                  known_found: dict[str, int]) -> list[Annotation]:
+                  known_found: dict[str, int]) -> tuple[list[Annotation], int | None]:
+        """The reader's annotations and, if the search stopped early, where (see ``Annotated``).
+
+        Raises ``TextTooLong`` when normalising would blow the text up (U+FDFA is 18 characters).
+        """
         if not text:
-            return []
-        candidates = self.compiled.find(text, breaks)
+            return [], None
+        candidates, cut = self.compiled.find(text, breaks)
         edges = self.compiled.word_edges(text) if any(c.unverified for c in candidates) else None
         chosen = self._in_context(resolve_overlaps(candidates, edges))
-        return self._for_reader(text, chosen, opts, known_found)
+        return self._for_reader(text, chosen, opts, known_found), cut
 
     # ------------------------------------------------------------------ rules
 

@@ -76,6 +76,13 @@ class Candidate(NamedTuple):
     unverified: tuple[int, ...] = ()
 
 
+#: Candidates one call may produce before it stops (a long article has a few thousand; 1 MB of
+#: English prose about 15,000).  Past it the text is annotated up to where the search stopped.
+MAX_CANDIDATES = 100_000
+#: How many times longer than the text its normalised copy may be (real text: about 1×).
+MAX_GROWTH = 2
+
+
 class CompiledLexicon:
     """Immutable after construction, so one instance serves every thread."""
 
@@ -99,16 +106,22 @@ class CompiledLexicon:
             self.automaton.make_automaton()
         self.size = len(table)
 
-    def find(self, text: str, breaks: Sequence[int] = ()) -> list[Candidate]:
-        """All candidate spans of lexicon terms in ``text`` (overlapping, unordered).
+    def find(self, text: str, breaks: Sequence[int] = (), *,
+             max_candidates: int = MAX_CANDIDATES) -> tuple[list[Candidate], int | None]:
+        """Candidate spans of lexicon terms in ``text`` (overlapping, unordered), and where they stop.
 
         ``breaks`` are sorted offsets where the text has an invisible word break, such as
         the edge of a paragraph in a page whose text nodes were joined without spaces: a
         term may start or end there and never spans one.
+
+        The work is bounded by what comes out, not only by what comes in (issue 18 #2): the
+        normalised copy may grow at most ``MAX_GROWTH`` times (``TextTooLong`` past it), and after
+        ``max_candidates`` candidates the search stops; the second value is then the offset
+        before which the candidates are complete (``None`` when the whole text was searched).
         """
         if not self.size or not text:
-            return []
-        norm = normalize(text)
+            return [], None
+        norm = normalize(text, limit=MAX_GROWTH * len(text) + 1024)
         s = norm.text
         n = len(s)
         break_set = frozenset(breaks)
@@ -151,7 +164,10 @@ class CompiledLexicon:
                         continue
                 out.append(Candidate(start, end, entry.concept, entry.ambiguous, unverified))
                 break
-        return out
+            if len(out) >= max_candidates:
+                # Hits arrive by end offset: everything ending before this hit's start is complete.
+                return [c for c in out if c.end <= start], start
+        return out, None
 
     def word_edges(self, text: str) -> WordEdges:
         """Sudachi's word edges for ``text``, computed sentence by sentence on demand."""

@@ -2,7 +2,8 @@
 
 Covered here: foreign Host headers (DNS rebinding), a 404 whose language links left the service,
 query parameters steering the term-page redirect, an integer past CPython's digit limit, a
-non-UTF-8 file name and terminal escapes in a batch, control characters in a page title.
+non-UTF-8 file name and terminal escapes in a batch, control characters in a page title, and
+the paste form posted from another site.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 
@@ -109,3 +110,29 @@ def test_a_control_character_in_an_untitled_page_heading_is_annotated(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     html = Path(tmp_path / "out" / "bell.html").read_text(encoding="utf-8")
     assert "<title>Bell \ufffd LoRA</title>" in html
+
+
+# --------------------------------------------------------------------------- #2 the paste form from another site
+
+
+@pytest.mark.parametrize("headers", [
+    {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+    {"Sec-Fetch-Site": "same-site", "Origin": "http://127.0.0.1:1"},
+    {"Origin": "https://evil.example"},  # an older browser: Origin alone
+    {"Origin": "null"},  # a sandboxed frame or a file:// page
+])
+def test_the_paste_form_refuses_a_post_another_site_made(live_server, headers):
+    body = urlencode({"text": "LoRA " * 1000, "level": "1"}).encode()
+    status, _h, page = _request(live_server.url, "POST", "/?lang=en", body=body,
+                                headers={"Content-Type": "application/x-www-form-urlencoded", **headers})
+    assert status == 403
+    assert b"tadoru-term" not in page and b"own page" in page
+
+
+@pytest.mark.parametrize("headers", [{"Sec-Fetch-Site": "same-origin"}, {"Sec-Fetch-Site": "none"}, {}])
+def test_the_paste_form_answers_its_own_page_and_non_browser_clients(live_server, headers):
+    origin = {"Origin": live_server.url} if headers.get("Sec-Fetch-Site") == "same-origin" else {}
+    body = urlencode({"text": "LoRA adapts a model.", "level": "1"}).encode()
+    status, _h, page = _request(live_server.url, "POST", "/?lang=en", body=body,
+                                headers={"Content-Type": "application/x-www-form-urlencoded", **headers, **origin})
+    assert status == 200 and b'data-term="lora"' in page

@@ -125,3 +125,21 @@ def test_a_page_cannot_stand_in_for_the_copys_card_data(copies, reader, name):
     reader.wait_for_load_state("load")
     definition = _hover_definition(reader)
     assert "SPOOFED" not in definition and "low-rank" in definition.lower(), definition
+
+
+def test_a_public_page_cannot_make_the_browser_post_the_paste_form(live_server, browser, tmp_path):
+    """#2: a page elsewhere auto-submitted 5 MB to the form and the service spent 15 s and 3 GB on it."""
+    attacker = tmp_path / "attack.html"
+    attacker.write_text(f'<!DOCTYPE html><form id="f" method="post" action="{live_server.url}/?lang=en">'
+                        '<textarea name="text">LoRA LoRA LoRA</textarea></form>'
+                        "<script>document.getElementById('f').submit()</script>", encoding="utf-8")
+    with recording_page(browser) as page:
+        with page.expect_navigation(url=f"{live_server.url}/?lang=en"):
+            page.goto(attacker.as_uri())
+        assert page.locator("tadoru-term").count() == 0
+        assert "own page" in page.locator("main").inner_text()
+        # The form itself still works from the service's own page.
+        page.goto(f"{live_server.url}/?lang=en")
+        page.fill("#text", "LoRA adapts a model.")
+        page.click("#tadoru-form button[type=submit]")
+        page.wait_for_selector('#tadoru-result tadoru-term[data-term="lora"]')

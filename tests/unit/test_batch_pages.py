@@ -198,6 +198,7 @@ def test_a_page_that_kills_its_worker_fails_alone(tmp_path):
         def __init__(self) -> None:  # no annotator needed
             self._cards = {}
             self.known_found = {}
+            self.truncated_at = None
 
         def annotate_text(self, text):
             if "CRASH" in text:

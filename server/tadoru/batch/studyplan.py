@@ -53,6 +53,8 @@ def build_report(pages: Sequence[Mapping[str, Any]], card_of: CardOf, *, known: 
             row.update(title=record.get("title"), lang=record.get("lang"), encoding=record.get("encoding"),
                        source=record.get("source"), terms=len(terms), unknown_terms=len(unknown),
                        occurrences=int(record.get("occurrences", 0)), term_ids=unknown)
+            if record.get("truncated_at") is not None:  # more terms than one page annotates (issue 18 #2)
+                row["truncated_at"] = int(record["truncated_at"])
         page_rows.append(row)
 
     ranked = sorted(usage, key=lambda t: (-len(usage[t]), -occurrences[t], t))

@@ -44,6 +44,7 @@ class PageJob:
 
 class Engine(Protocol):
     known_found: dict[str, int]
+    truncated_at: int | None
 
     def annotate_html(self, html: str) -> tuple[Any, list[Any], str]: ...
     def annotate_text(self, text: str) -> tuple[list[Any], str]: ...
@@ -65,21 +66,30 @@ class LocalEngine:
         self.annotator = annotator
         self.options = config.options
         self.known_found: dict[str, int] = {}  # of the last page annotated
+        self.truncated_at: int | None = None  # of the last page annotated
         self._cards: dict[str, dict[str, Any] | None] = {}
 
     def annotate_html(self, html: str) -> tuple[Any, list[Any], str]:
+        from tadoru.text.normalize import TextTooLong
         from tadoru.text.visible import HtmlTooDeep
 
         try:
             result = self.annotator.annotate_html(html, self.options)
         except HtmlTooDeep as exc:
             raise PageError("too-deep", str(exc)) from None
-        self.known_found = result.known_found
+        except TextTooLong as exc:
+            raise PageError("oversized", str(exc)) from None
+        self.known_found, self.truncated_at = result.known_found, result.truncated_at
         return result.page, result.annotations, result.lang
 
     def annotate_text(self, text: str) -> tuple[list[Any], str]:
-        result = self.annotator.annotate_text(text, self.options)
-        self.known_found = result.known_found
+        from tadoru.text.normalize import TextTooLong
+
+        try:
+            result = self.annotator.annotate_text(text, self.options)
+        except TextTooLong as exc:
+            raise PageError("oversized", str(exc)) from None
+        self.known_found, self.truncated_at = result.known_found, result.truncated_at
         return result.annotations, result.lang
 
     def card(self, concept_id: str) -> dict[str, Any] | None:
@@ -102,6 +112,7 @@ class ServerEngine:
         self.client = client if client is not None else TadoruClient(config.server_url)
         self.options = config.options
         self.known_found: dict[str, int] = {}  # of the last page annotated
+        self.truncated_at: int | None = None  # of the last page annotated
         self._cards: dict[str, dict[str, Any] | None] = {}
         self.complete = False
         if config.cards is not None:
@@ -121,6 +132,8 @@ class ServerEngine:
             self._cards.update((cid, card) for cid, card in body["terms"].items() if isinstance(card, dict))
         found = body.get("known_found")
         self.known_found = {str(k): int(v) for k, v in found.items()} if isinstance(found, dict) else {}
+        cut = body.get("truncated_at")
+        self.truncated_at = cut if isinstance(cut, int) else None
         return body
 
     def annotate_html(self, html: str) -> tuple[Any, list[Any], str]:
@@ -290,6 +303,7 @@ def _process(job: PageJob, engine: Engine, config: WorkerConfig) -> dict[str, An
             "occurrences": len(shown),
             "terms": {t: counts[t] for t in terms},
             "unknown": unknown,
+            **({"truncated_at": engine.truncated_at} if engine.truncated_at is not None else {}),
         },
     }
 

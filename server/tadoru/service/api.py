@@ -18,6 +18,7 @@ from tadoru.options import MAX_NAME, MAX_QUERY, SEARCH_LIMIT_DEFAULT, SEARCH_LIM
 from tadoru.service.auth import auth_state
 from tadoru.service.errors import ApiError
 from tadoru.service.state import state
+from tadoru.text.normalize import TextTooLong
 from tadoru.text.visible import HtmlTooDeep
 from tadoru.version import __version__
 
@@ -141,6 +142,8 @@ def annotate() -> Response:
         result = annotator.annotate_text(text, options) if text is not None else annotator.annotate_html(html, options)
     except HtmlTooDeep as exc:
         raise ApiError(422, "html_too_deep", f"html: {exc}", field="html") from None
+    except TextTooLong as exc:
+        raise ApiError(413, "text_too_long", f"{field}: {exc}", field=field) from None
     text, annotations, lang = result.text, result.annotations, result.lang
 
     items: list[dict[str, Any]] = []
@@ -151,7 +154,11 @@ def annotate() -> Response:
         items.append(item)
         if a.term not in terms:
             terms[a.term] = state().card(a.term)
-    return jsonify({"lang": lang, "annotations": items, "terms": terms, "known_found": result.known_found})
+    answer = {"lang": lang, "annotations": items, "terms": terms, "known_found": result.known_found}
+    if result.truncated_at is not None:
+        answer["truncated_at"] = result.truncated_at
+        answer["warnings"] = ["truncated"]
+    return jsonify(answer)
 
 
 @bp.get("/terms/<term_id>")

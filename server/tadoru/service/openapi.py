@@ -20,6 +20,7 @@ ERROR_CODES = (
     "method_not_allowed", "not_acceptable", "payload_too_large", "unsupported_media_type", "uri_too_long",
     "request_timeout", "length_required", "too_many_requests", "request_header_fields_too_large",
     "internal_error", "not_implemented", "unavailable", "unauthorized", "overloaded", "misdirected_request",
+    "text_too_long",
 )
 
 _LABELS = {
@@ -104,7 +105,9 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {
                         "200": _json(_ref("AnnotateResponse"), "The annotations and the cards of their terms."),
                         "400": _error("The body is not JSON (`invalid_json`)."),
-                        "413": _error("The body is larger than the configured cap (`payload_too_large`)."),
+                        "413": _error("The body is larger than the configured cap (`payload_too_large`), or "
+                                      "its text more than twice as long once normalised (`text_too_long`: "
+                                      "NFKC turns some characters into up to 18)."),
                         "415": _error("The body is not sent as application/json (`unsupported_media_type`)."),
                         "422": _error("The JSON is not a valid request: `invalid_request`, `unknown_field`, "
                                       "`missing_input`, `conflicting_input`, `invalid_field`, `unknown_lang`, "
@@ -232,6 +235,12 @@ def openapi_document() -> dict[str, Any]:
                         "known_found": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1},
                                         "description": "The reader's known terms this text holds, with how often "
                                                        "(not annotated: known)."},
+                        "truncated_at": {"type": "integer", "minimum": 0,
+                                         "description": "Present only when the text held more terms than one "
+                                                        "request annotates (100,000 candidates): the annotations "
+                                                        "cover the text before this code point offset."},
+                        "warnings": {"type": "array", "items": {"type": "string", "enum": ["truncated"]},
+                                     "description": "Present only when something was left out: `truncated`."},
                     },
                 },
                 "TermCard": {

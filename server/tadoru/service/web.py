@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from flask import (
     Blueprint,
@@ -36,7 +36,7 @@ from tadoru.service.api import trace_document
 from tadoru.service.i18n import COOKIE, UI_LANGS, page_context, translate, ui_lang
 from tadoru.service.state import state
 from tadoru.service.trace_svg import render_trace_svg
-from tadoru.text.normalize import normalize_label
+from tadoru.text.normalize import TextTooLong, normalize_label
 from tadoru.text.visible import HtmlTooDeep
 
 bp = Blueprint("web", __name__, template_folder="templates")
@@ -91,6 +91,9 @@ def index() -> Response:
     if request.method == "GET":
         return render_page("index.html", form={"text": "", "level": 1, "first_only": False})
     lang = ui_lang()
+    if _cross_site():
+        return render_page("index.html", status=403, form={"text": "", "level": 1, "first_only": False},
+                           error=translate("error_cross_site", lang))
     form = {
         "text": request.form.get("text", "").replace("\r\n", "\n"),
         "level": request.form.get("level", "1"),
@@ -126,11 +129,16 @@ def index() -> Response:
             return fail(UPLOAD_ERRORS.get(exc.reason, "error_encoding"))
         except HtmlTooDeep:
             return fail("error_too_deep")
+        except TextTooLong:
+            return fail("error_too_long")
         fragment = render_text_fragment(result.text, result.annotations)
         if page.kind == "html":
             fragment = _tidy_page_text(fragment)
     else:
-        result = annotator.annotate_text(form["text"], options)
+        try:
+            result = annotator.annotate_text(form["text"], options)
+        except TextTooLong:
+            return fail("error_too_long")
         fragment = render_text_fragment(result.text, result.annotations)
     annotations, doc_lang = result.annotations, result.lang
 
@@ -141,8 +149,27 @@ def index() -> Response:
     cards = {cid: state().card(cid) for cid in order}
     return render_page("index.html", form=form, result={
         "fragment": fragment, "lang": doc_lang, "filename": filename, "marks": len(annotations),
+        "truncated_at": result.truncated_at,
         "terms": _entries(order, lang), "cards": cards,
     })
+
+
+def _cross_site() -> bool:
+    """A form post another site made the browser send (issue 18 #2: a public page that submits
+    the form to 127.0.0.1 made the service spend 15 s and 3 GB).
+
+    Browsers say where a request comes from in ``Sec-Fetch-Site`` (and ``Origin`` for every POST);
+    only the service's own pages may post (``none`` is the user's own navigation).  A request
+    with neither header is not from a browser's page, so no page can have forged it.
+    """
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site not in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    parts = urlsplit(origin)
+    return parts.scheme not in ("http", "https") or parts.netloc.lower() != request.host.lower()
 
 
 _BLANK_LINES = re.compile(r"[ \t\r\f\v]*\n[ \t\r\f\v\n]*\n[ \t\r\f\v\n]*")

@@ -124,8 +124,26 @@ class Normalized:
         return spans[i - self._seg_norm[k]]
 
 
-def normalize(text: str, *, fold: bool = True) -> Normalized:
+#: The longest NFKC expansion of one code point (U+FDFA becomes 18 characters).
+MAX_EXPANSION = 18
+
+
+class TextTooLong(ValueError):
+    """The normalised copy of a text would be longer than the caller allows."""
+
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(f"the text grows past {limit:,} characters once normalised (at least {length:,})")
+        self.length = length
+        self.limit = limit
+
+
+def normalize(text: str, *, fold: bool = True, limit: int | None = None) -> Normalized:
     """Normalise ``text`` for matching.
+
+    ``limit`` bounds the copy's length (``TextTooLong`` past it).  Input caps alone do not bound
+    the work: NFKC turns one U+FDFA into 18 characters, each with its span in the map, so 5 MiB
+    of them once cost 3 GiB (issue 18 #2).  The check runs before any of that is built, in C
+    (``unicodedata``), and only for text that could expand past the limit at all.
 
     ``fold=False`` keeps letter case; the matcher uses it to verify case-sensitive labels.
     English text is mostly ASCII, and ``str.translate`` is several times faster on an ASCII
@@ -136,7 +154,11 @@ def normalize(text: str, *, fold: bool = True) -> Normalized:
     """
     table, ascii_table, irregular = _tables(fold)
     if text.isascii():
+        if limit is not None and len(text) > limit:
+            raise TextTooLong(len(text), limit)
         return Normalized(text.translate(ascii_table), len(text), [0], [0], [None])
+    if limit is not None and len(text) * MAX_EXPANSION > limit:
+        _check_growth(text, limit, fold)
     builder = _Builder(fold)
     if len(text.encode("ascii", "ignore")) < MOSTLY_ASCII * len(text):
         _normalize_span(builder, text, 0, len(text), table, irregular)
@@ -151,6 +173,24 @@ def normalize(text: str, *, fold: bool = True) -> Normalized:
     if pos < len(text):
         builder.linear(text[pos:].translate(ascii_table), pos)
     return builder.build(len(text))
+
+
+def _check_growth(text: str, limit: int, fold: bool) -> None:
+    """``TextTooLong`` if the copy of ``text`` would pass ``limit`` characters.
+
+    NFKC runs in C, piece by piece, stopping as soon as the limit is passed, so a hostile text
+    costs at most one piece's expansion in memory and ``limit`` characters in time.  (A piece
+    boundary can split a combining sequence; that moves the count by a character or two.)
+    """
+    length = 0
+    for i in range(0, len(text), _GROWTH_PIECE):
+        expanded = unicodedata.normalize("NFKC", text[i : i + _GROWTH_PIECE])
+        length += len(expanded.lower()) if fold else len(expanded)  # ー and ・ may shorten the copy, never lengthen
+        if length > limit:
+            raise TextTooLong(length, limit)
+
+
+_GROWTH_PIECE = 1 << 16
 
 
 def _normalize_span(builder: _Builder, text: str, a: int, b: int, table: dict[int, str], irregular: re.Pattern[str]) -> None:
@@ -204,6 +244,7 @@ class _Builder:
         mapped = _map_text(chunk, self.fold)
         out: list[str] = []
         spans: list[tuple[int, int]] = []
+        span = (a, b)  # one tuple shared by the cluster's characters (an 18-character ligature)
         for c in mapped:
             prev = out[-1] if out else self.last
             if c == LONG_VOWEL and is_katakana(prev):
@@ -214,7 +255,7 @@ class _Builder:
                     continue  # ファイン・チューニング = ファインチューニング
                 c = " "
             out.append(c)
-            spans.append((a, b))
+            spans.append(span)
         if not out:
             return
         self.seg_norm.append(self.length)
