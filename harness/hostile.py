@@ -200,11 +200,38 @@ def batch_inputs() -> dict[str, tuple[bytes, str, str]]:
                                "control characters next to terms (XML-invalid)", "done"),
         "base-refresh.html": (utf8(BASE_AND_REFRESH), "<base> and <meta http-equiv=refresh>", "done"),
         "over-cap.html": (utf8(text_node(21 * MiB)), "a 21 MiB page (over the 20 MiB page cap)", "oversized"),
+        "image-2000-refs.mhtml": (many_references_archive(), "a 4.5 MiB image referenced 2,000 times in a 6 MiB MHTML",
+                                  "done"),
         "lora-20mib.html": (utf8("<p>" + "LoRA " * (4 * MiB - 2) + "</p>"), "a 20 MiB page of `<p>LoRA LoRA …`",
                             "done"),
         "fdfa-entities.html": (utf8("<p>" + "&#xfdfa;" * (2 * MiB) + "</p>"), "16 MiB of `&#xfdfa;` entities",
                                "oversized"),
     }
+
+
+def mhtml_archive(html: str, parts: dict[str, tuple[str, bytes]], boundary: str = "----tadoru-hostile") -> bytes:
+    """A Chromium-style MHTML archive: ``html`` as the page, ``parts`` (URL → type, bytes) in base64."""
+    import base64
+
+    lines = ["From: <Saved by Blink>", "Snapshot-Content-Location: https://example.org/page.html",
+             "Subject: hostile archive", "MIME-Version: 1.0",
+             f'Content-Type: multipart/related; type="text/html"; boundary="{boundary}"', "",
+             f"--{boundary}", "Content-Type: text/html", "Content-Transfer-Encoding: 8bit",
+             "Content-Location: https://example.org/page.html", "", html]
+    for url, (content_type, data) in parts.items():
+        encoded = base64.encodebytes(data).decode("ascii").replace("\n", "\r\n")
+        lines += [f"--{boundary}", f"Content-Type: {content_type}", "Content-Transfer-Encoding: base64",
+                  f"Content-Location: {url}", "", encoded]
+    lines.append(f"--{boundary}--")
+    return "\r\n".join(lines).encode("utf-8")
+
+
+def many_references_archive(size: int = 4_500_000, references: int = 2_000) -> bytes:
+    """One ``size``-byte image referenced ``references`` times (each with its own fragment)."""
+    image = b"\x89PNG\r\n\x1a\n" + os.urandom(size - 8)
+    imgs = "".join(f'<img src="https://example.org/big.png#{n}" alt="">' for n in range(references))
+    html = f"<!DOCTYPE html><html><head><title>refs</title></head><body><p>LoRA and GPUs.</p>{imgs}</body></html>"
+    return mhtml_archive(html, {"https://example.org/big.png": ("image/png", image)})
 
 
 _MEASURE = """

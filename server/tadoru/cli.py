@@ -82,9 +82,12 @@ def main() -> None:
 @click.option("--force", is_flag=True, help="Redo pages whose outputs are already up to date.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--lexicon", "lexicon_dirs", multiple=True, type=click.Path(exists=True), help="Extra lexicon folder (repeatable), merged over the shipped one.")
+@click.option("--follow-symlinks", is_flag=True, help="Read pages that symbolic links in a folder lead to outside it (by default they are listed and skipped).")
+@click.option("--remote-resources", is_flag=True, help="Let the copies load images and styles that were not saved with a page from their servers (by default a copy fetches nothing when opened).")
 def annotate(paths: tuple[str, ...], out_dir: str | None, as_json: bool, force_html: bool, fmt: str,
              known_file: str | None, level: int, lang: str, first_only: bool, jobs: int | None,
-             server_url: str | None, force: bool, quiet: bool, lexicon_dirs: tuple[str, ...]) -> None:
+             server_url: str | None, force: bool, quiet: bool, lexicon_dirs: tuple[str, ...],
+             follow_symlinks: bool, remote_resources: bool) -> None:
     """Annotate text or saved pages.
 
     \b
@@ -107,7 +110,8 @@ def annotate(paths: tuple[str, ...], out_dir: str | None, as_json: bool, force_h
 
     options = BatchOptions(out_dir=Path(out_dir), fmt=fmt, known=tuple(known), level=level, lang=lang,
                            first_only=first_only, jobs=jobs, server_url=server_url, force=force,
-                           quiet=quiet, lexicon_dirs=lexicon_dirs)
+                           quiet=quiet, lexicon_dirs=lexicon_dirs, offline=not remote_resources,
+                           follow_symlinks=follow_symlinks)
     try:
         summary = run_batch(list(paths), options)
     except BatchError as exc:
@@ -119,6 +123,7 @@ def _annotate_one(path: str, *, force_html: bool, lang: str, known: list[str], l
                   first_only: bool, lexicon_dirs: tuple[str, ...]) -> None:
     from tadoru.options import OptionError, ReaderOptions
     from tadoru.pages.reader import DEFAULT_LIMITS, PageError, read_page
+    from tadoru.text.normalize import TextTooLong
     from tadoru.text.visible import HtmlTooDeep
 
     try:
@@ -140,7 +145,7 @@ def _annotate_one(path: str, *, force_html: bool, lang: str, known: list[str], l
     try:
         result = (annotator.annotate_html(page.text, options) if page.kind == "html"
                   else annotator.annotate_text(page.text, options))
-    except HtmlTooDeep as exc:
+    except (HtmlTooDeep, TextTooLong) as exc:
         raise click.ClickException(f"{printable(name)}: {exc}") from None
     click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
 

@@ -136,3 +136,37 @@ def test_the_paste_form_answers_its_own_page_and_non_browser_clients(live_server
     status, _h, page = _request(live_server.url, "POST", "/?lang=en", body=body,
                                 headers={"Content-Type": "application/x-www-form-urlencoded", **headers, **origin})
     assert status == 200 and b'data-term="lora"' in page
+
+
+# --------------------------------------------------------------------------- #10 symlinks out of an input folder
+
+
+def test_a_symlink_out_of_the_input_folder_is_listed_not_read(tmp_path):
+    secret = tmp_path / "private" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("SECRET-CONTENT about LoRA", encoding="utf-8")
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "ok.html").write_text("<p>LoRA adapts a model.</p>", encoding="utf-8")
+    (folder / "host.txt").symlink_to(secret)
+    (folder / "sub" / "inside.txt").symlink_to(folder / "sub" / "note.txt")  # a link that stays inside is read
+    (folder / "sub" / "note.txt").write_text("GPUs", encoding="utf-8")
+    (folder / "linked-dir").symlink_to(secret.parent, target_is_directory=True)
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "tadoru", "annotate", str(folder), "--out", str(out), "--jobs", "1"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "host.txt" in proc.stdout and "outside-input" in proc.stdout
+    written = "".join(p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*") if p.is_file())
+    assert "SECRET-CONTENT" not in written and "secret.txt" not in written and str(secret.parent) not in written
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    pages = {p["input"]: p for p in report["pages"]}
+    assert pages["host.txt"]["reason"] == "outside-input" and pages["ok.html"]["status"] == "done"
+    assert any(pages.get(f"sub/{name}", {}).get("status") == "done" for name in ("inside.txt", "note.txt"))
+    assert "linked-dir/secret.txt" not in pages
+
+    # Asked for explicitly, the link is followed.
+    again = subprocess.run([sys.executable, "-m", "tadoru", "annotate", str(folder), "--out", str(out), "--jobs", "1",
+                            "--follow-symlinks"], capture_output=True, text=True, timeout=120, check=False)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "SECRET-CONTENT" in (out / "host.html").read_text(encoding="utf-8")

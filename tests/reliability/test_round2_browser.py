@@ -1,4 +1,4 @@
-"""Round-2 breaks of the batch's annotated copies, proven in real Chromium (issue 18 #1, #8).
+"""Round-2 breaks proven in real Chromium (issue 18 #1, #2, #8, #12).
 
 Each saved page goes through the real ``tadoru annotate`` and its copy is opened from disk twice:
 with the copy's Content-Security-Policy on, and with it bypassed, so the proof rests on the
@@ -8,6 +8,7 @@ a form that reached the browser would show up there.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -143,3 +144,52 @@ def test_a_public_page_cannot_make_the_browser_post_the_paste_form(live_server, 
         page.fill("#text", "LoRA adapts a model.")
         page.click("#tadoru-form button[type=submit]")
         page.wait_for_selector('#tadoru-result tadoru-term[data-term="lora"]')
+
+
+# --------------------------------------------------------------------------- #12 remote fetches from a copy
+
+#: Every way a saved page can make its copy fetch by itself, each pointing at the trap.
+REMOTE = ('<p>LoRA adapts a model.</p>'
+          '<img src="TRAP/img.png" srcset="TRAP/img-2x.png 2x"><picture><source srcset="TRAP/source.webp">'
+          '<img src="TRAP/picture.png"></picture><input type="image" src="TRAP/input.png" alt="go">'
+          '<video poster="TRAP/poster.png" src="TRAP/video.mp4"></video><audio src="TRAP/audio.mp3"></audio>'
+          '<svg width="10" height="10"><image href="TRAP/svg-image.png" width="10" height="10"/>'
+          '<use href="TRAP/sprite.svg#icon"/></svg>'
+          '<table background="TRAP/table-bg.png"><tr><td style="background:url(TRAP/inline-bg.png)">x</td></tr></table>'
+          '<div class="bg">LoRA</div>')
+REMOTE_HEAD = ('<link rel="stylesheet" href="TRAP/style.css"><link rel="icon" href="TRAP/favicon.ico">'
+               '<style>@import url("TRAP/import.css"); .bg{background-image:url(TRAP/style-bg.png)}'
+               '@font-face{font-family:x;src:url(TRAP/font.woff2)} body{font-family:x}</style>')
+
+
+def _remote_copy(tmp_path: Path, trap: str, *extra: str) -> Path:
+    pages = tmp_path / "saved"
+    pages.mkdir()
+    (pages / "remote.html").write_text(f"<!DOCTYPE html><html><head><title>r</title>{REMOTE_HEAD}</head>"
+                                       f"<body>{REMOTE}</body></html>".replace("TRAP", trap), encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "tadoru", "annotate", str(pages), "--out", str(out), "--jobs", "1",
+                           *extra], capture_output=True, text=True, timeout=180, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return out
+
+
+def test_an_annotated_copy_fetches_nothing_when_opened(reader, trap, tmp_path):
+    out = _remote_copy(tmp_path, trap)
+    _Trap.hits.clear()
+    reader.goto((out / "remote.html").as_uri())
+    _settle(reader)
+    assert _Trap.hits == [], _Trap.hits
+    assert _hover_definition(reader)
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["pages"][0]["remote_dropped"] >= 15  # (a <source> srcset the inliner drops is not counted)
+
+
+def test_remote_resources_load_only_when_asked_for(browser, trap, tmp_path):
+    """The same page with --remote-resources does reach the trap: the test above can fail."""
+    out = _remote_copy(tmp_path, trap, "--remote-resources")
+    _Trap.hits.clear()
+    with recording_page(browser) as page:
+        page.goto((out / "remote.html").as_uri())
+        _settle(page)
+    assert "/img.png" in _Trap.hits or "/img-2x.png" in _Trap.hits, _Trap.hits

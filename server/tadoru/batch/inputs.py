@@ -35,6 +35,7 @@ class InputFile:
     path: Path  # absolute, as found (symlinks not resolved)
     rel: PurePosixPath  # relative to the batch's common root
     explicit: bool  # named on the command line (not found in a folder)
+    outside: bool = False  # found in a folder, but a symbolic link leads out of it (not read)
 
     @property
     def kind(self) -> str | None:
@@ -49,11 +50,18 @@ class Inputs:
     outputs: dict[PurePosixPath, dict[str, PurePosixPath]] = field(default_factory=dict)
 
 
-def discover(paths: list[str]) -> Inputs:
-    """Every page named by ``paths``, in a stable order."""
+def discover(paths: list[str], *, follow_symlinks: bool = False) -> Inputs:
+    """Every page named by ``paths``, in a stable order.
+
+    A page found in a folder is read only if it really lies inside that folder: a symbolic link
+    such as ``host.txt -> /etc/hostname`` would otherwise copy any file of the reader's disk into
+    an output page and ``report.json`` (issue 18 #10).  Such links are listed (``outside``) and
+    not read, unless ``follow_symlinks``; a file named on the command line is always read, since
+    the user chose it.  Linked folders are never descended into.
+    """
     if not paths:
         raise BatchError("name at least one file or folder to annotate")
-    found: dict[Path, tuple[Path, bool]] = {}  # resolved → (absolute, explicit)
+    found: dict[Path, tuple[Path, bool, bool]] = {}  # resolved → (absolute, explicit, outside)
     folders: list[Path] = []
     anchors: list[Path] = []
     for raw in paths:
@@ -61,23 +69,27 @@ def discover(paths: list[str]) -> Inputs:
         for match in matches:
             absolute = Path(os.path.abspath(match))
             if absolute.is_dir():
-                folders.append(absolute.resolve())
+                folder = absolute.resolve()
+                folders.append(folder)
                 anchors.append(absolute)
                 for page in _walk(absolute):
-                    found.setdefault(page.resolve(), (page, False))
+                    resolved = page.resolve()
+                    # (A dangling link leads nowhere: it fails to read, as "unreadable".)
+                    outside = not follow_symlinks and not resolved.is_relative_to(folder) and resolved.exists()
+                    found.setdefault(page if outside else resolved, (page, False, outside))
             else:
                 anchors.append(absolute.parent)
                 explicit = not any(c in raw for c in _GLOB_CHARS)
                 if not explicit and page_kind(absolute) is None:
                     continue  # a glob like saved/* also matches images: only pages count
                 previous = found.get(absolute.resolve())
-                found[absolute.resolve()] = (absolute, explicit or (previous is not None and previous[1]))
+                found[absolute.resolve()] = (absolute, explicit or (previous is not None and previous[1]), False)
     if not found:
         raise BatchError("found no pages to annotate in " + ", ".join(paths)
                          + f" (Tadoru reads {', '.join(PAGE_SUFFIXES)})")
     root = Path(os.path.commonpath([str(a) for a in anchors]))
-    files = [InputFile(absolute, PurePosixPath(Path(os.path.relpath(absolute, root)).as_posix()), explicit)
-             for absolute, explicit in found.values()]
+    files = [InputFile(absolute, PurePosixPath(Path(os.path.relpath(absolute, root)).as_posix()), explicit, outside)
+             for absolute, explicit, outside in found.values()]
     files.sort(key=lambda f: str(f.rel))
     return Inputs(files, folders, root)
 

@@ -78,6 +78,8 @@ class BatchOptions:
     force: bool = False
     quiet: bool = False
     lexicon_dirs: tuple[str, ...] = ()
+    offline: bool = True  # the copies fetch nothing when opened; False: unsaved images and styles load remotely
+    follow_symlinks: bool = False  # read pages that symbolic links lead to outside their folder
 
 
 @dataclass(slots=True)
@@ -120,7 +122,7 @@ def run_batch(paths: list[str], options: BatchOptions, *, out: TextIO | None = N
     err = err or sys.stderr
     started = time.monotonic()
     _check_options(options)
-    inputs = discover(paths)
+    inputs = discover(paths, follow_symlinks=options.follow_symlinks)
     out_dir = check_out_dir(options.out_dir, inputs)
     assign_outputs(inputs, options.fmt)
     journal = Journal(out_dir)
@@ -253,11 +255,13 @@ def _run(inputs: Inputs, out_dir: Path, options: BatchOptions, journal: Journal,
     engine_fp = hashlib.sha256(f"{code_fingerprint()}\n{terms.fingerprint}".encode()).hexdigest()
     page_options = {"fmt": options.fmt, "lang": options.lang, "level": options.level,
                     "first_only": options.first_only, "known": sorted(known_ids)}
+    if not options.offline:  # absent when offline (the default), so earlier outputs stay up to date
+        page_options["remote_resources"] = True
     reader = ReaderOptions(lang=options.lang, level=options.level, first_only=options.first_only,
                            known=tuple(sorted(known_ids)))
     config = WorkerConfig(out_dir=str(out_dir), options=reader,
                           lexicon_dirs=tuple(str(Path(p).resolve()) for p in options.lexicon_dirs),
-                          server_url=options.server_url, cards=terms.all_cards)
+                          server_url=options.server_url, cards=terms.all_cards, offline=options.offline)
 
     previous = journal.load()
     entries: dict[str, dict[str, Any]] = {}  # rel → page entry for the report
@@ -272,6 +276,13 @@ def _run(inputs: Inputs, out_dir: Path, options: BatchOptions, journal: Journal,
             entries[shown] = {"input": shown, "status": "failed", "reason": "bad-name", "message": message,
                               "outputs": {}}
             summary.failures.append((shown, "bad-name", message))
+            continue
+        if item.outside:
+            # Where it leads is not said: report.json may be shared, and the target is not the page's.
+            message = "a symbolic link that leads out of the folder it is in; not read (--follow-symlinks reads it)"
+            entries[rel] = {"input": rel, "status": "failed", "reason": "outside-input", "message": message,
+                            "outputs": {}}
+            summary.failures.append((printable(rel), "outside-input", message))
             continue
         outputs = {kind: str(path) for kind, path in inputs.outputs[item.rel].items()}
         key = str(item.path)

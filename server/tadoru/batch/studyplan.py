@@ -55,6 +55,8 @@ def build_report(pages: Sequence[Mapping[str, Any]], card_of: CardOf, *, known: 
                        occurrences=int(record.get("occurrences", 0)), term_ids=unknown)
             if record.get("truncated_at") is not None:  # more terms than one page annotates (issue 18 #2)
                 row["truncated_at"] = int(record["truncated_at"])
+            if record.get("remote_dropped"):  # references an offline copy dropped (issue 18 #12)
+                row["remote_dropped"] = int(record["remote_dropped"])
         page_rows.append(row)
 
     ranked = sorted(usage, key=lambda t: (-len(usage[t]), -occurrences[t], t))

@@ -32,6 +32,7 @@ class WorkerConfig:
     lexicon_dirs: tuple[str, ...] = ()
     server_url: str | None = None
     cards: dict[str, dict[str, Any]] | None = None  # --server: every card, fetched once by the main process
+    offline: bool = True  # drop what was not saved with a page (tadoru.pages.offline); --remote-resources: keep
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +269,7 @@ def _process(job: PageJob, engine: Engine, config: WorkerConfig) -> dict[str, An
     source = page.source_url or (_canonical_of(visible.root) if visible is not None else None) or path.resolve().as_uri()
 
     written: dict[str, list[int]] = {}
+    remote_dropped = 0
     out_dir = Path(config.out_dir)
     from tadoru.batch.journal import write_atomic
 
@@ -284,10 +286,11 @@ def _process(job: PageJob, engine: Engine, config: WorkerConfig) -> dict[str, An
             html = render_text_page(text, shown, cards=cards, lang=reader_lang, title=title)
         else:
             try:
-                html = render_html_page(visible, shown, cards=cards, lang=reader_lang, title=title,
-                                        resources=page.resources)
+                rendered = render_html_page(visible, shown, cards=cards, lang=reader_lang, title=title,
+                                            resources=page.resources, offline=config.offline)
             except UnsafeMarkup as exc:
                 raise PageError("unsafe-markup", str(exc)) from None
+            html, remote_dropped = rendered.html, rendered.remote_dropped
         target = job.outputs["html"]
         written[target] = list(write_atomic(out_dir / target, html))
     return {
@@ -304,6 +307,7 @@ def _process(job: PageJob, engine: Engine, config: WorkerConfig) -> dict[str, An
             "terms": {t: counts[t] for t in terms},
             "unknown": unknown,
             **({"truncated_at": engine.truncated_at} if engine.truncated_at is not None else {}),
+            **({"remote_dropped": remote_dropped} if remote_dropped else {}),
         },
     }
 

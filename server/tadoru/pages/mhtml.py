@@ -31,16 +31,38 @@ class MhtmlDocument:
     location: str | None
     subject: str | None
     parts: dict[str, Message] = field(default_factory=dict)
+    #: Decoded payloads by part: a part referenced 2,000 times is decoded once (issue 18 #7).
+    _decoded: dict[int, bytes | None] = field(default_factory=dict, repr=False)
 
-    def resource(self, url: str) -> tuple[str, bytes] | None:
-        """``(content type, bytes)`` of the part saved for ``url``, or ``None``."""
+    def resource(self, url: str, max_bytes: int | None = None) -> tuple[str, bytes] | None:
+        """``(content type, bytes)`` of the part saved for ``url``, or ``None``.
+
+        A part whose encoded size says it would decode to more than ``max_bytes`` is not
+        decoded at all: the bound is checked before the work, not after it.
+        """
         part = self.parts.get(urldefrag(url)[0]) or self.parts.get(url)
         if part is None:
             return None
-        payload = part.get_payload(decode=True)
-        if not isinstance(payload, bytes):
+        if max_bytes is not None and decoded_size_bound(part) > max_bytes:
+            return None
+        key = id(part)
+        if key not in self._decoded:
+            payload = part.get_payload(decode=True)
+            self._decoded[key] = payload if isinstance(payload, bytes) else None
+        payload = self._decoded[key]
+        if payload is None or (max_bytes is not None and len(payload) > max_bytes):
             return None
         return part.get_content_type(), payload
+
+
+def decoded_size_bound(part: Message) -> int:
+    """At most how many bytes ``part`` decodes to, from its encoded text (base64: 3 per 4)."""
+    raw = part.get_payload(decode=False)
+    if not isinstance(raw, str):
+        return 0
+    if str(part.get("Content-Transfer-Encoding", "")).strip().lower() == "base64":
+        return len(raw) * 3 // 4 + 3
+    return len(raw)
 
 
 def parse_mhtml(raw: bytes) -> MhtmlDocument:

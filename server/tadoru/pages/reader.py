@@ -51,6 +51,7 @@ REASONS = {
     "server": "the Tadoru service failed",
     "unwritable": "its output cannot be written",
     "unsafe-markup": "its markup would not come out inert",
+    "outside-input": "a symbolic link out of its folder",
     "error": "unexpected error",
 }
 
@@ -75,8 +76,9 @@ class Resources(Protocol):
 
     base_url: str
 
-    def fetch(self, url: str) -> tuple[str, bytes] | None:
-        """``(content type, bytes)`` for an absolute URL, or ``None`` when not available."""
+    def fetch(self, url: str, max_bytes: int = ...) -> tuple[str, bytes] | None:
+        """``(content type, bytes)`` for an absolute URL, or ``None`` when not available or
+        larger than ``max_bytes`` (checked before anything is read or decoded)."""
 
 
 @dataclass(slots=True)
@@ -231,14 +233,11 @@ class MhtmlResources:
         self.archive = archive
         self.base_url = archive.location or ""
 
-    def fetch(self, url: str) -> tuple[str, bytes] | None:
-        found = self.archive.resource(url)
-        if found is None:
+    def fetch(self, url: str, max_bytes: int = MAX_RESOURCE_BYTES) -> tuple[str, bytes] | None:
+        found = self.archive.resource(url, min(max_bytes, MAX_RESOURCE_BYTES))
+        if found is None or not found[0].startswith(_RESOURCE_TYPES):
             return None
-        content_type, data = found
-        if len(data) > MAX_RESOURCE_BYTES or not content_type.startswith(_RESOURCE_TYPES):
-            return None
-        return content_type, data
+        return found
 
 
 class LocalResources:
@@ -252,7 +251,7 @@ class LocalResources:
         self.base_url = page.resolve().as_uri()
         self.folder = folder.resolve()
 
-    def fetch(self, url: str) -> tuple[str, bytes] | None:
+    def fetch(self, url: str, max_bytes: int = MAX_RESOURCE_BYTES) -> tuple[str, bytes] | None:
         parts = urlsplit(url)
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
             return None
@@ -260,7 +259,7 @@ class LocalResources:
             target = Path(unquote(parts.path)).resolve()
             if not target.is_relative_to(self.folder) or not target.is_file():
                 return None
-            if target.stat().st_size > MAX_RESOURCE_BYTES:
+            if target.stat().st_size > min(max_bytes, MAX_RESOURCE_BYTES):
                 return None
             content_type = mimetypes.guess_type(target.name)[0] or ""
             if not content_type.startswith(_RESOURCE_TYPES):

@@ -25,6 +25,7 @@ from lxml import etree
 
 from tadoru.pages.as_parsed import OwnParts, inert_as_parsed
 from tadoru.pages.mark import mark_page, render_text_fragment, xml_safe
+from tadoru.pages.offline import strip_remote
 from tadoru.pages.resources import inline_resources
 from tadoru.pages.sanitize import make_inert
 from tadoru.paths import tooltip_asset
@@ -106,7 +107,11 @@ class TooltipKit:
     script: str
     css: str
     bootstrap: str
-    csp: str
+    csp: str  #: admits remote images, styles, fonts and media (the copy may load what was not saved)
+    csp_offline: str  #: admits ``data:`` alone: the copy fetches nothing (``tadoru.pages.offline``)
+
+    def policy(self, offline: bool) -> str:
+        return self.csp_offline if offline else self.csp
 
 
 def script_hash(source: str) -> str:
@@ -119,18 +124,20 @@ def tooltip_kit() -> TooltipKit:
     script = _raw_text_safe(tooltip_asset("tooltip.js").read_text(encoding="utf-8"))
     css = tooltip_asset("tooltip.css").read_text(encoding="utf-8")
     bootstrap = BOOTSTRAP_JS
-    remote = "data: http: https:"
-    csp = "; ".join([
-        "default-src 'none'",
-        f"script-src {script_hash(script)} {script_hash(bootstrap)}",
-        f"style-src 'unsafe-inline' {remote}",
-        f"img-src {remote}",
-        f"font-src {remote}",
-        f"media-src {remote}",
-        "base-uri 'none'",
-        "form-action 'none'",
-    ])
-    return TooltipKit(script, css, bootstrap, csp)
+
+    def policy(sources: str) -> str:
+        return "; ".join([
+            "default-src 'none'",
+            f"script-src {script_hash(script)} {script_hash(bootstrap)}",
+            f"style-src 'unsafe-inline' {sources}",
+            f"img-src {sources}",
+            f"font-src {sources}",
+            f"media-src {sources}",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ])
+
+    return TooltipKit(script, css, bootstrap, policy("data: http: https:"), policy("data:"))
 
 
 def kit_fingerprint() -> str:
@@ -154,10 +161,22 @@ def _raw_text_safe(source: str) -> str:
 # --------------------------------------------------------------------------- pages
 
 
+@dataclass(frozen=True, slots=True)
+class RenderedPage:
+    html: str
+    remote_dropped: int = 0  #: references an offline copy dropped (not saved with the page)
+
+
 def render_html_page(page: VisibleText, annotations: Sequence[Annotation], *, cards: Mapping[str, Any],
-                     lang: str, title: str | None = None, resources: Resources | None = None) -> str:
-    """The annotated, inert, self-contained copy of an HTML page (``page`` is modified)."""
+                     lang: str, title: str | None = None, resources: Resources | None = None,
+                     offline: bool = True) -> RenderedPage:
+    """The annotated, inert, self-contained copy of an HTML page (``page`` is modified).
+
+    ``offline`` (the default) drops what was not saved with the page, so opening the copy
+    fetches nothing; otherwise such images and styles load from their servers.
+    """
     root = page.root
+    dropped = 0
     if root is None:
         root = parse_html("<html><body></body></html>")
         assert root is not None
@@ -166,7 +185,9 @@ def render_html_page(page: VisibleText, annotations: Sequence[Annotation], *, ca
         if resources is not None:
             inline_resources(root, resources)
         make_inert(root)
-    return finish_document(root, cards=cards, lang=lang, title=title)
+        if offline:
+            dropped = strip_remote(root)
+    return RenderedPage(finish_document(root, cards=cards, lang=lang, title=title, offline=offline), dropped)
 
 
 def render_text_page(text: str, annotations: Sequence[Annotation], *, cards: Mapping[str, Any], lang: str,
@@ -179,7 +200,8 @@ def render_text_page(text: str, annotations: Sequence[Annotation], *, cards: Map
     return finish_document(root, cards=cards, lang=lang, title=title)
 
 
-def finish_document(root: etree._Element, *, cards: Mapping[str, Any], lang: str, title: str | None) -> str:
+def finish_document(root: etree._Element, *, cards: Mapping[str, Any], lang: str, title: str | None,
+                    offline: bool = True) -> str:
     """Add the charset, the policy, the mark style, the cards and the tooltip; serialise."""
     kit = tooltip_kit()
     head = root.find("head")
@@ -190,7 +212,7 @@ def finish_document(root: etree._Element, *, cards: Mapping[str, Any], lang: str
         root.set("lang", lang)
     first = [
         _element("meta", charset="utf-8"),
-        _element("meta", **{"http-equiv": "Content-Security-Policy", "content": kit.csp}),
+        _element("meta", **{"http-equiv": "Content-Security-Policy", "content": kit.policy(offline)}),
         _element("meta", name="generator", content=f"Tadoru {__version__}"),
     ]
     for index, element in enumerate(first):
@@ -208,7 +230,7 @@ def finish_document(root: etree._Element, *, cards: Mapping[str, Any], lang: str
     container.extend(scripts)
     html = "<!DOCTYPE html>\n" + lxml.html.tostring(root, encoding="unicode", method="html") + "\n"
     # lxml's parser is not the browser's: check (and if need be clean) what the browser will see.
-    own = OwnParts(scripts=tuple(script.text or "" for script in scripts), policy=kit.csp)
+    own = OwnParts(scripts=tuple(script.text or "" for script in scripts), policy=kit.policy(offline))
     html, _removed = inert_as_parsed(html, own)
     return html
 
