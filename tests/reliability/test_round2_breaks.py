@@ -170,3 +170,23 @@ def test_a_symlink_out_of_the_input_folder_is_listed_not_read(tmp_path):
                             "--follow-symlinks"], capture_output=True, text=True, timeout=120, check=False)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "SECRET-CONTENT" in (out / "host.html").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- found again: a pipe in an input folder
+
+
+def test_a_pipe_named_like_a_page_fails_alone_instead_of_hanging_the_batch(tmp_path):
+    """Found while re-attacking (issue 18): hashing or reading a FIFO blocked the batch forever."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "ok.html").write_text("<p>LoRA adapts a model.</p>", encoding="utf-8")
+    os.mkfifo(folder / "pipe.html")
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "tadoru", "annotate", str(folder), "--out", str(out), "--jobs", "1"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "pipe.html" in proc.stdout and "not a regular file" in proc.stdout and "Traceback" not in proc.stderr
+    assert (out / "ok.html").is_file()
+    single = subprocess.run([sys.executable, "-m", "tadoru", "annotate", "--json", str(folder / "pipe.html")],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert single.returncode == 1 and "not a regular file" in single.stderr

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from tadoru.batch.inputs import STATE_DIR, BatchError
+from tadoru.pages.reader import open_regular
 from tadoru.version import __version__
 
 JOURNAL_NAME = "pages.jsonl"
@@ -78,8 +79,9 @@ def remove_stale_temporaries(out_dir: Path) -> int:
 
 
 def file_sha256(path: Path) -> str:
+    """The file's SHA-256 (``PageError`` for a pipe or device: hashing one would block forever)."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open_regular(path) as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()

@@ -53,7 +53,7 @@ from tadoru.batch.journal import (
 from tadoru.batch.worker import PageJob, WorkerConfig, init_worker, process_page
 from tadoru.config import ConfigError
 from tadoru.options import OptionError, ReaderOptions
-from tadoru.pages.reader import MAX_ARCHIVE_BYTES, REASONS
+from tadoru.pages.reader import MAX_ARCHIVE_BYTES, REASONS, PageError
 from tadoru.text.printable import is_text, printable
 
 __all__ = ["BatchError", "BatchOptions", "BatchSummary", "run_batch"]
@@ -291,8 +291,8 @@ def _run(inputs: Inputs, out_dir: Path, options: BatchOptions, journal: Journal,
             # An oversized file is refused unread; hashing gigabytes to say so would be absurd.
             digest = (f"oversized:{stat.st_size}:{stat.st_mtime_ns}" if stat.st_size > MAX_ARCHIVE_BYTES
                       else file_sha256(item.path))
-        except OSError:
-            digest = "unreadable"
+        except (OSError, PageError):
+            digest = "unreadable"  # the worker then says why (a pipe or device is never read)
         fingerprint = page_fingerprint(digest, engine_fp, page_options, outputs)
         old = previous.get(key)
         if not options.force and old is not None and old.get("fingerprint") == fingerprint:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 from urllib.parse import unquote, urljoin, urlsplit
 
 from tadoru.pages.mhtml import MHTML_SUFFIXES, MhtmlDocument, MhtmlError, parse_mhtml
@@ -119,19 +121,38 @@ class PageLimits:
 DEFAULT_LIMITS = PageLimits()
 
 
+def open_regular(path: Path) -> BinaryIO:
+    """``path`` opened for reading if it is a regular file, else ``PageError("unreadable")``.
+
+    A pipe, socket or device named ``page.html`` in an input folder would block a plain
+    ``open()``/``read()`` forever (a batch hung on a FIFO).  The file is opened without
+    blocking and checked through its descriptor, so it cannot be swapped between check and read.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise PageError("unreadable", "not a regular file (a folder, pipe, socket or device)")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def read_raw(path: Path, limits: PageLimits = DEFAULT_LIMITS) -> bytes:
     """The file's bytes within the size cap, or ``PageError`` (unreadable, oversized, empty)."""
     cap = limits.cap(page_kind(path))
     try:
-        if not path.is_file():
-            raise PageError("unreadable", "not a regular file" if path.exists() else "no such file")
-        size = path.stat().st_size
-        if size > cap:
-            raise PageError("oversized", f"{_mib(size)} is over the {_mib(cap)} limit")
-        with path.open("rb") as handle:
+        with open_regular(path) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > cap:
+                raise PageError("oversized", f"{_mib(size)} is over the {_mib(cap)} limit")
             raw = handle.read(cap + 1)
     except PageError:
         raise
+    except FileNotFoundError:
+        raise PageError("unreadable", "no such file") from None
     except OSError as exc:
         raise PageError("unreadable", exc.strerror or str(exc)) from None
     return raw
@@ -257,15 +278,16 @@ class LocalResources:
             return None
         try:
             target = Path(unquote(parts.path)).resolve()
-            if not target.is_relative_to(self.folder) or not target.is_file():
-                return None
-            if target.stat().st_size > min(max_bytes, MAX_RESOURCE_BYTES):
-                return None
             content_type = mimetypes.guess_type(target.name)[0] or ""
-            if not content_type.startswith(_RESOURCE_TYPES):
+            if not target.is_relative_to(self.folder) or not content_type.startswith(_RESOURCE_TYPES):
                 return None
-            return content_type, target.read_bytes()
-        except (OSError, ValueError):
+            with open_regular(target) as handle:
+                limit = min(max_bytes, MAX_RESOURCE_BYTES)
+                if os.fstat(handle.fileno()).st_size > limit:
+                    return None
+                data = handle.read(limit + 1)
+            return (content_type, data) if len(data) <= limit else None
+        except (OSError, ValueError, PageError):
             return None
 
 
