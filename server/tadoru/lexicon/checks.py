@@ -51,32 +51,50 @@ def check_deeper_never_climbs(concepts: Concepts) -> list[Problem]:
 
 
 def check_deeper_acyclic(concepts: Concepts) -> list[Problem]:
-    """``deeper`` is a DAG; each cycle is reported once, as the path that closes it."""
+    """``deeper`` is a DAG; each cycle is reported once, as the path that closes it.
+
+    Iterative (a user lexicon may chain thousands of terms) and linear in the edges: each
+    concept's known deeper ids are listed once, and the current path keeps its positions.
+    """
     out: list[Problem] = []
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
+    deeper_of = {cid: [d for d in c.deeper if d in concepts] for cid, c in concepts.items()}
+    finished: set[str] = set()
     for root in concepts:
-        if state.get(root):
+        if root in finished:
             continue
         stack: list[tuple[str, int]] = [(root, 0)]
-        path: list[str] = []
+        path: list[str] = [root]
+        on_path: dict[str, int] = {root: 0}  # id → its position in ``path``
         while stack:
             cid, i = stack.pop()
-            if i == 0:
-                state[cid] = 1
-                path.append(cid)
-            deeper = [d for d in concepts[cid].deeper if d in concepts]
-            if i < len(deeper):
-                stack.append((cid, i + 1))
-                nxt = deeper[i]
-                if state.get(nxt) == 1:
-                    cycle = path[path.index(nxt):] + [nxt]
-                    out.append(_problem(concepts[cid], "deeper", "cycle: " + " → ".join(cycle)))
-                elif not state.get(nxt):
-                    stack.append((nxt, 0))
-            else:
-                state[cid] = 2
-                path.pop()
+            deeper = deeper_of[cid]
+            if i == len(deeper):
+                finished.add(cid)
+                del on_path[path.pop()]
+                continue
+            stack.append((cid, i + 1))
+            nxt = deeper[i]
+            if nxt in on_path:
+                cycle = path[on_path[nxt]:] + [nxt]
+                out.append(_problem(concepts[cid], "deeper", "cycle: " + _arrow_path(cycle)))
+            elif nxt not in finished:
+                on_path[nxt] = len(path)
+                path.append(nxt)
+                stack.append((nxt, 0))
     return out
+
+
+def _arrow_path(ids: list[str], keep: int = 5) -> str:
+    """``a → b → c``, with the middle left out past ``2 * keep`` ids (a cycle can be thousands long)."""
+    if len(ids) <= 2 * keep + 1:
+        return " → ".join(ids)
+    return " → ".join(ids[:keep]) + f" → … ({len(ids) - 2 * keep} more) → " + " → ".join(ids[-keep:])
+
+
+def _id_list(ids: list[str], keep: int = 8) -> str:
+    """``a, b, c``, cut to ``keep`` ids and a count: one message per owner must not list every owner."""
+    shown = ", ".join(ids[:keep])
+    return shown if len(ids) <= keep else f"{shown} and {len(ids) - keep} more"
 
 
 def check_label_owners(concepts: Concepts) -> list[Problem]:
@@ -96,7 +114,7 @@ def check_label_owners(concepts: Concepts) -> list[Problem]:
             continue
         if all(label in c.shared_labels for c, label in pairs):
             continue
-        ids = ", ".join(c.id for c, _ in pairs)
+        ids = _id_list([c.id for c, _ in pairs])
         for c, label in pairs:
             if label not in c.shared_labels:
                 out.append(_problem(c, "labels", f"label '{label}' is also a label of another concept ({ids}); declare it in shared_labels of each or remove it"))
@@ -118,19 +136,26 @@ def check_case_sensitive_labels(concepts: Concepts) -> list[Problem]:
 
 
 def check_reaches_basics(concepts: Concepts) -> list[Problem]:
-    """Following ``deeper`` from any level-3 concept reaches a level-1 concept."""
-    memo: dict[str, bool] = {}
+    """Following ``deeper`` from any level-3 concept reaches a level-1 concept.
 
-    def reaches(cid: str, guard: frozenset[str]) -> bool:
-        if cid in memo:
-            return memo[cid]
-        c = concepts[cid]
-        ok = c.level == 1 or any(reaches(d, guard | {cid}) for d in c.deeper if d in concepts and d not in guard)
-        memo[cid] = ok
-        return ok
-
+    Computed backwards, without recursion: start from every level-1 concept and climb to the
+    concepts that build on it; whatever is reached this way reaches the basics.  Linear in the
+    edges however long the chains are.
+    """
+    shallower: dict[str, list[str]] = {cid: [] for cid in concepts}
+    for c in concepts.values():
+        for d in c.deeper:
+            if d in shallower and d != c.id:
+                shallower[d].append(c.id)
+    reached = {cid for cid, c in concepts.items() if c.level == 1}
+    stack = list(reached)
+    while stack:
+        for up in shallower[stack.pop()]:
+            if up not in reached:
+                reached.add(up)
+                stack.append(up)
     return [_problem(c, "deeper", "no chain of deeper terms reaches a level-1 concept")
-            for c in concepts.values() if c.level == 3 and not reaches(c.id, frozenset())]
+            for c in concepts.values() if c.level == 3 and c.id not in reached]
 
 
 def check_no_islands(concepts: Concepts) -> list[Problem]:

@@ -61,12 +61,20 @@ def reading_order(roots: Iterable[str], card_of: CardOf, *, skip: Callable[[str]
     before the first term that needs it.  Terms in ``skip`` (known ones) are left out together
     with what lies below them, as ``Lexicon.trace`` does for one term; ``skip`` is a set of
     ids or a predicate.  Deterministic for a given root order; iterative, so no recursion limit
-    applies.
+    applies; each card's deeper list is filtered once, so a term with thousands of deeper terms
+    costs linear time, not quadratic.
     """
     skipped: Callable[[str], bool] = skip if callable(skip) else set(skip).__contains__
     placed: list[str] = []
     done: set[str] = set()
     entered: set[str] = set()
+    children: dict[str, list[str]] = {}
+
+    def deeper_of(cid: str) -> list[str]:
+        if cid not in children:
+            children[cid] = [d for d in (card_of(cid) or {}).get("deeper", ()) if not skipped(d)]
+        return children[cid]
+
     for root in roots:
         if root in done or skipped(root) or card_of(root) is None:
             continue
@@ -74,7 +82,7 @@ def reading_order(roots: Iterable[str], card_of: CardOf, *, skip: Callable[[str]
         entered.add(root)
         while stack:
             cid, index = stack.pop()
-            deeper = [d for d in (card_of(cid) or {}).get("deeper", ()) if not skipped(d)]
+            deeper = deeper_of(cid)
             while index < len(deeper) and (deeper[index] in done or deeper[index] in entered
                                            or card_of(deeper[index]) is None):
                 index += 1  # placed already, on the current path (a cycle: ignore), or unknown id

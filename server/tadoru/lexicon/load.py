@@ -3,13 +3,19 @@
 Loading never raises for bad data.  Every problem (YAML syntax, schema, graph) becomes a
 ``Problem`` naming the file, the concept and the field, so ``tadoru lexicon check`` can print all
 of them at once and the service can still start with the files that are fine.
+
+A user lexicon is untrusted input (issue 18: a 361-byte "billion laughs" file took 54 s and
+5.8 GB before it was refused), so a file is measured before it is built: at most
+``MAX_FILE_BYTES`` bytes, at most ``MAX_NODES`` YAML nodes once aliases are expanded, nested at
+most ``MAX_DEPTH`` levels, no alias inside its own anchor.  The shipped lexicon uses no alias at
+all and its largest file has under 5,000 nodes, 6 levels deep.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,14 +34,56 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 
 ENV_LEXICON_PATH = "TADORU_LEXICON_PATH"
 
+MAX_FILE_BYTES = 8 * 1024 * 1024
+"""A lexicon file larger than this is refused unread (the shipped files are under 90 kB)."""
+MAX_NODES = 250_000
+"""YAML nodes a file may expand to, aliases counted at their full size (≈ 15,000 concepts)."""
+MAX_DEPTH = 32
+"""Nesting levels a file may have (a lexicon file needs 6); deeper ones would exhaust recursion."""
+MAX_MESSAGE = 200
+"""Characters of a problem message: a validator message can quote the whole offending value."""
+
 
 # --------------------------------------------------------------------------- loading
 
 
+def _unique_key(value: Any) -> Any:
+    """A hashable stand-in for a JSON value, equal exactly when jsonschema's ``equal`` says so
+    (``True`` is not ``1``, ``1`` is ``1.0``).  Depth is bounded by ``MAX_DEPTH``."""
+    if value is True or value is False:
+        return ("bool", value)
+    if isinstance(value, str):
+        return ("str", value)
+    if isinstance(value, list | tuple):
+        return ("seq", tuple(_unique_key(v) for v in value))
+    if isinstance(value, dict):
+        return ("map", frozenset((_unique_key(k), _unique_key(v)) for k, v in value.items()))
+    if isinstance(value, set):
+        return ("set", frozenset(value))
+    return ("value", value)
+
+
+def _unique_items(validator: Any, unique: bool, instance: Any, schema: dict[str, Any]) -> Iterator[jsonschema.ValidationError]:
+    """``uniqueItems`` in linear time: jsonschema compares every pair when the items do not sort
+    (one number among strings), so an 8,000-item ``deeper`` list took 1.6 s and 200,000 items hours."""
+    if not unique or not validator.is_type(instance, "array"):
+        return
+    seen: set[Any] = set()
+    for item in instance:
+        key = _unique_key(item)
+        if key in seen:
+            yield jsonschema.ValidationError(_clip(f"has non-unique elements ({item!r} repeats)"))
+            return
+        seen.add(key)
+
+
+_LexiconValidator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"uniqueItems": _unique_items})
+
+
 @lru_cache(maxsize=1)
-def _validator() -> jsonschema.Draft202012Validator:
+def _validator() -> Any:
     schema = json.loads(lexicon_schema_path().read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
+    return _LexiconValidator(schema)
 
 
 def categories() -> tuple[str, ...]:
@@ -91,29 +139,127 @@ def load_lexicon(extra: Iterable[str | os.PathLike[str]] = (), *, shipped: bool 
 
 
 def _load_file(path: Path, problems: list[Problem]) -> list[Concept]:
+    """The concepts of one file; whatever is wrong with it becomes a ``Problem`` naming it.
+
+    Bad data must never cost the other files: an error nothing below expected (a YAML value
+    Python cannot hold, say) still skips only this file, named, rather than emptying the lexicon.
+    """
+    try:
+        return _load_file_checked(path, problems)
+    except Exception as exc:  # noqa: BLE001 - the promise is "the bad file is skipped and named"
+        problems.append(Problem(str(path), None, None, _clip(f"cannot load this file ({type(exc).__name__}: {exc}) — skipped")))
+        return []
+
+
+def _read_text(path: Path, problems: list[Problem]) -> str | None:
+    """The file as text, or ``None`` with a problem: unreadable, not UTF-8, or past ``MAX_FILE_BYTES``."""
     name = str(path)
     try:
-        raw = path.read_bytes()
-        text = raw.decode("utf-8")
+        with path.open("rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         problems.append(Problem(name, None, None, f"cannot read file: {exc.strerror or exc}"))
-        return []
+        return None
+    if len(raw) > MAX_FILE_BYTES:
+        problems.append(Problem(name, None, None, f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MB — refused; split it"))
+        return None
+    try:
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         problems.append(Problem(name, None, None, f"not UTF-8 text (byte {exc.start})"))
+        return None
+
+
+def yaml_bounds_problem(text: str) -> str | None:
+    """Why ``text`` must not be built into objects, or ``None`` when it is within bounds.
+
+    Streams the parser's events (libyaml's, kept one at a time) and counts every node as the
+    constructor would see it, an alias at the full size of its anchor, so a "billion laughs"
+    file is refused after a few hundred events instead of being expanded into gigabytes; the
+    same walk bounds nesting (jsonschema and ``repr`` recurse) and refuses an alias inside its
+    own anchor (a structure that contains itself).  Cost: one extra parse, about 10 % of a load.
+    """
+    written = expanded = 0
+    frames: list[list[Any]] = []  # per open collection: [anchor, expanded count at its start, height below]
+    sizes: dict[str, tuple[int, int]] = {}  # anchor → (expanded nodes, height)
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor not in sizes:
+                if any(frame[0] == event.anchor for frame in frames):
+                    return "a YAML alias inside its own anchor (a structure containing itself) — refused"
+                continue  # an undefined alias: composing reports it
+            size, height = sizes[event.anchor]
+            expanded += size
+        elif isinstance(event, yaml.ScalarEvent):
+            written += 1
+            expanded += 1
+            height = 1
+            if event.anchor:
+                sizes[event.anchor] = (1, 1)
+        elif isinstance(event, yaml.CollectionStartEvent):
+            written += 1
+            expanded += 1
+            frames.append([event.anchor, expanded - 1, 0])
+            if len(frames) > MAX_DEPTH:
+                return f"YAML nested deeper than {MAX_DEPTH} levels — refused"
+            continue
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, start, below = frames.pop()
+            height = below + 1
+            if anchor:
+                sizes[anchor] = (expanded - start, height)
+        else:
+            continue
+        if expanded > MAX_NODES:
+            if written <= MAX_NODES:
+                return f"YAML aliases expand past {MAX_NODES:,} nodes — refused (anchors repeating anchors, a 'billion laughs')"
+            return f"more than {MAX_NODES:,} YAML nodes — refused; split the file"
+        if frames:
+            frames[-1][2] = max(frames[-1][2], height)
+            if len(frames) + height > MAX_DEPTH:
+                return f"YAML nested deeper than {MAX_DEPTH} levels — refused"
+    return None
+
+
+def _parse(text: str) -> tuple[yaml.Node | None, Any]:
+    """The composed node tree (for line numbers) and the document, from one parse."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
+
+
+def _load_file_checked(path: Path, problems: list[Problem]) -> list[Concept]:
+    name = str(path)
+    text = _read_text(path, problems)
+    if text is None:
         return []
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        doc = yaml.load(text, Loader=_Loader)
+        refused = yaml_bounds_problem(text)
+        if refused:
+            problems.append(Problem(name, None, None, refused))
+            return []
+        node, doc = _parse(text)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        problems.append(Problem(name, None, None, f"invalid YAML: {exc.problem or exc}", line))
+        problems.append(Problem(name, None, None, _clip(f"invalid YAML: {exc.problem or exc}"), line))
         return []
     except yaml.YAMLError as exc:
-        problems.append(Problem(name, None, None, f"invalid YAML: {exc}"))
+        problems.append(Problem(name, None, None, _clip(f"invalid YAML: {exc}")))
+        return []
+    except (ValueError, OverflowError) as exc:  # a date like 2024-13-45, an int past 4,300 digits
+        problems.append(Problem(name, None, None, _clip(f"invalid YAML value: {exc}")))
         return []
     if doc is None:
         problems.append(Problem(name, None, None, "empty file"))
         return []
+    return _valid_concepts(doc, node, name, problems)
+
+
+def _valid_concepts(doc: Any, node: yaml.Node | None, name: str, problems: list[Problem]) -> list[Concept]:
+    """The concepts of a parsed file that pass the schema; a problem for each that does not."""
     lines = _concept_lines(node)
     bad_items: set[int] = set()
     for error in _validator().iter_errors(doc):
@@ -137,15 +283,20 @@ def _load_file(path: Path, problems: list[Problem]) -> list[Concept]:
 
 
 def _schema_message(error: jsonschema.ValidationError) -> str:
+    """The validator's complaint in the lexicon's words, never longer than ``MAX_MESSAGE``."""
     size = len(error.instance) if isinstance(error.instance, str) else None
     if error.validator == "maxLength" and size is not None:
         return f"too long ({size} characters → at most {error.validator_value})"
     if error.validator == "minLength" and size is not None:
         return f"too short ({size} characters → at least {error.validator_value})"
     if error.validator == "additionalProperties":
-        return error.message.replace("Additional properties are not allowed", "unknown field(s)")
-    message = error.message
-    return message if len(message) <= 200 else message[:197] + "..."
+        return _clip(error.message.replace("Additional properties are not allowed", "unknown field(s)"))
+    return _clip(error.message)
+
+
+def _clip(message: str, limit: int = MAX_MESSAGE) -> str:
+    """``message`` cut to ``limit`` characters: it may quote a value of any size."""
+    return message if len(message) <= limit else message[: limit - 3] + "..."
 
 
 def _concept_lines(node: yaml.Node | None) -> dict[int, int]:

@@ -159,21 +159,29 @@ class Lexicon:
         """The learning path to ``concept_id``: its ``deeper`` closure, prerequisites first.
 
         A known concept is left out together with what lies below it: whoever knows
-        fine-tuning is assumed to know what fine-tuning builds on.
+        fine-tuning is assumed to know what fine-tuning builds on.  A depth-first walk with an
+        explicit stack (a user lexicon may chain thousands of terms, past Python's recursion
+        limit), each prerequisite placed after everything it builds on.
         """
         skip = set(known)
+        if concept_id in skip or concept_id not in self.concepts:
+            return []
         path: list[str] = []
-        seen: set[str] = set()
-
-        def visit(cid: str) -> None:
-            if cid in seen or cid in skip or cid not in self.concepts:
-                return
-            seen.add(cid)
-            for d in self.concepts[cid].deeper:
-                visit(d)
-            path.append(cid)
-
-        visit(concept_id)
+        seen = {concept_id}
+        stack: list[tuple[str, int]] = [(concept_id, 0)]  # (concept, index of its next deeper id)
+        while stack:
+            cid, index = stack.pop()
+            deeper = self.concepts[cid].deeper
+            while index < len(deeper):
+                d = deeper[index]
+                index += 1
+                if d not in seen and d not in skip and d in self.concepts:
+                    seen.add(d)
+                    stack.append((cid, index))
+                    stack.append((d, 0))
+                    break
+            else:
+                path.append(cid)
         return path
 
     def trace_edges(self, path: Sequence[str]) -> list[tuple[str, str]]:

@@ -6,6 +6,11 @@ neighbours to keep crossings down, arrows from a term to what it builds on.  Eve
 link to its term page and carries ``class="trace-node"`` and ``data-term`` so pages, tests and
 user stylesheets can find it.  Colours are presentation attributes, which the page stylesheet
 overrides (dark mode) and which a CSP without inline styles allows.
+
+The picture is bounded: at most ``MAX_DRAWN_ROWS`` rows of at most ``MAX_ROW_NODES`` nodes (the
+shipped lexicon needs 12 rows of 8), and a line under it says how many terms were left out; the
+page's reading order lists them all.  A user lexicon chaining 3,000 terms would otherwise make a
+picture 240,000 pixels tall.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ MARGIN = 14
 FONT_FAMILY = "system-ui, 'Hiragino Sans', 'Noto Sans CJK JP', 'Yu Gothic', sans-serif"
 LEVEL_FILL = {1: "#e6f4ea", 2: "#e3eefc", 3: "#f1e8fb"}
 LEVEL_STROKE = {1: "#3c8a55", 2: "#3b6fb6", 3: "#7a4fb0"}
+MAX_DRAWN_ROWS = 30
+MAX_ROW_NODES = 30
+MORE_TEXT = {"en": "+ {n} more terms not drawn (see the reading order)", "ja": "ほか {n} 語は省略（読む順番を参照）"}
 
 
 def _char_width(ch: str) -> float:
@@ -67,8 +75,25 @@ def layers(path: Sequence[str], edges: Sequence[Sequence[str]], target: str) -> 
     return row
 
 
+def drawn_nodes(path: Sequence[str], row: dict[str, int]) -> list[str]:
+    """The nodes of ``path`` the picture shows: the first ``MAX_ROW_NODES`` of each of the first
+    ``MAX_DRAWN_ROWS`` rows, in path order (the target, on row 0, always)."""
+    per_row: dict[int, int] = {}
+    keep: set[str] = set()
+    for cid in reversed(path):  # target first, as ``_order_rows`` fills the rows
+        r = row[cid]
+        if r < MAX_DRAWN_ROWS and per_row.get(r, 0) < MAX_ROW_NODES:
+            per_row[r] = per_row.get(r, 0) + 1
+            keep.add(cid)
+    return [cid for cid in path if cid in keep]
+
+
 def _order_rows(path: Sequence[str], edges: Sequence[Sequence[str]], row: dict[str, int]) -> list[list[str]]:
-    """Nodes per row, ordered by the barycentre of their neighbours (a few sweeps)."""
+    """Nodes per row, ordered by the barycentre of their neighbours (a few sweeps).
+
+    Sorting a row moves only that row's positions, so only those are recomputed: linear per
+    sweep, where recomputing every row after each one was quadratic in the number of rows.
+    """
     depth = max(row.values(), default=0)
     rows: list[list[str]] = [[] for _ in range(depth + 1)]
     for cid in reversed(path):
@@ -78,18 +103,21 @@ def _order_rows(path: Sequence[str], edges: Sequence[Sequence[str]], row: dict[s
     for a, b in edges:
         down[a].append(b)
         up[b].append(a)
+    pos: dict[str, float] = {}
 
-    def positions() -> dict[str, float]:
-        return {cid: (i + 0.5) / len(r) for r in rows for i, cid in enumerate(r)}
+    def place(r: list[str]) -> None:
+        for i, cid in enumerate(r):
+            pos[cid] = (i + 0.5) / len(r)
 
+    for r in rows:
+        place(r)
     for _sweep in range(3):
-        pos = positions()
         for r in rows[1:]:
             r.sort(key=lambda cid: sum(pos[p] for p in up[cid]) / len(up[cid]) if up[cid] else pos[cid])
-            pos = positions()
+            place(r)
         for r in reversed(rows[:-1]):
             r.sort(key=lambda cid: sum(pos[c] for c in down[cid]) / len(down[cid]) if down[cid] else pos[cid])
-            pos = positions()
+            place(r)
     return rows
 
 
@@ -105,12 +133,19 @@ def render_trace_svg(trace: dict[str, Any], *, lang: str = "en", href: Callable[
                 f'data-term="{escape(target)}" role="group" aria-label="{escape(title or target)}"></svg>')
 
     row = layers(path, edges, target)
+    drawn = drawn_nodes(path, row)
+    hidden = len(path) - len(drawn)
+    if hidden:
+        members = set(drawn)
+        path, edges = drawn, [(a, b) for a, b in edges if a in members and b in members]
+        row = {cid: row[cid] for cid in drawn}
     rows = _order_rows(path, edges, row)
     label_of = {cid: fit_label(nodes[cid]["label"].get(lang) or nodes[cid]["label"]["en"]) for cid in path}
     width_of = {cid: max(MIN_NODE_WIDTH, min(MAX_NODE_WIDTH, text_width(label_of[cid]) + 2 * PAD_X)) for cid in path}
     row_widths = [sum(width_of[c] for c in r) + H_GAP * (len(r) - 1) for r in rows]
-    canvas_w = max(row_widths) + 2 * MARGIN
-    canvas_h = len(rows) * NODE_HEIGHT + (len(rows) - 1) * V_GAP + 2 * MARGIN
+    more = MORE_TEXT.get(lang, MORE_TEXT["en"]).format(n=f"{hidden:,}") if hidden else ""
+    canvas_w = max(max(row_widths), text_width(more)) + 2 * MARGIN
+    canvas_h = len(rows) * NODE_HEIGHT + (len(rows) - 1) * V_GAP + 2 * MARGIN + (V_GAP if hidden else 0)
     box: dict[str, tuple[float, float, float]] = {}  # id → (x, y, width)
     for i, r in enumerate(rows):
         x = (canvas_w - row_widths[i]) / 2
@@ -161,5 +196,9 @@ def render_trace_svg(trace: dict[str, Any], *, lang: str = "en", href: Callable[
         if href is not None:
             shape = f'<a class="trace-link" href="{escape(href(cid))}">{shape}</a>'
         out.append(shape)
-    out.append("</g></svg>")
+    out.append("</g>")
+    if hidden:
+        out.append(f'<text class="trace-more" x="{canvas_w / 2:.1f}" y="{canvas_h - MARGIN - V_GAP / 2 + FONT_SIZE / 2:.1f}" '
+                   f'text-anchor="middle" fill="#57606a" data-hidden="{hidden}">{escape(more)}</text>')
+    out.append("</svg>")
     return "".join(out)
