@@ -23,6 +23,10 @@ variable                 meaning                                          defaul
 ``TADORU_MAX_WAIT``      seconds a request may wait for its turn before    10
                          it answers 503 (with ``Retry-After``)
 =======================  ===============================================  ==================
+
+``TADORU_MAX_WORKER_MEMORY`` is the memory one worker process may map, in MiB, or with a unit
+(``2GiB``), or ``off``; default 1536 (1.5 GiB).  A request that needs more answers 503
+``out_of_memory`` and the worker goes on serving (``tadoru.service.worker``).
 """
 
 from __future__ import annotations
@@ -38,6 +42,10 @@ DEFAULT_MAX_BODY = 5 * 1024 * 1024
 #: 16 concurrent readers are normal load even when every one lands on the same worker.
 DEFAULT_MAX_PENDING = 16
 DEFAULT_MAX_WAIT = 10.0
+#: The per-worker memory ceiling (docs/RELIABILITY.md): what the service/worker.py module applies.
+DEFAULT_MAX_WORKER_MEMORY = 1536 * 1024 * 1024
+#: Below this a worker cannot even hold the lexicon, its threads and one request.
+MIN_WORKER_MEMORY = 256 * 1024 * 1024
 MIN_TOKEN_LENGTH = 16
 MAX_TOKEN_LENGTH = 512
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
@@ -75,6 +83,8 @@ class Settings:
     max_wait: float = DEFAULT_MAX_WAIT
     #: Host names the service answers to besides the address it is bound to (TADORU_ALLOWED_HOSTS).
     allowed_hosts: tuple[str, ...] = ()
+    #: Bytes of memory one worker process may map (TADORU_MAX_WORKER_MEMORY), or None for no ceiling.
+    max_worker_memory: int | None = DEFAULT_MAX_WORKER_MEMORY
 
     @property
     def loopback(self) -> bool:
@@ -136,6 +146,18 @@ def read_token_file(path: str, name: str = "TADORU_TOKEN_FILE") -> str:
     return parse_token(lines[0] if lines else "", f"{name} ({path})")
 
 
+def parse_memory(raw: str, name: str = "TADORU_MAX_WORKER_MEMORY") -> int | None:
+    """``"1536"`` (MiB), ``"2GiB"``, ``"off"`` → bytes, or None for no ceiling."""
+    text = raw.strip().lower()
+    if text in ("off", "none", "0"):
+        return None
+    value = int(text) * 1024 * 1024 if text.isdigit() else parse_size(raw, name)
+    if value < MIN_WORKER_MEMORY:
+        raise ConfigError(f"{name}={raw!r}: must be at least {MIN_WORKER_MEMORY // (1024 * 1024)} MiB "
+                          "(a bare number is MiB), or off")
+    return value
+
+
 def _seconds(raw: str, name: str, lo: float, hi: float) -> float:
     try:
         value = float(raw.strip().removesuffix("s"))
@@ -190,4 +212,6 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         kwargs["max_wait"] = _seconds(v, "TADORU_MAX_WAIT", 0.1, 3600)
     if (v := get("TADORU_ALLOWED_HOSTS")) is not None:
         kwargs["allowed_hosts"] = tuple(h.strip().lower() for h in v.split(",") if h.strip())
+    if (v := get("TADORU_MAX_WORKER_MEMORY")) is not None:
+        kwargs["max_worker_memory"] = parse_memory(v)
     return Settings(**kwargs)  # type: ignore[arg-type]

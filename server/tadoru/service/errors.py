@@ -4,11 +4,20 @@ Under ``/api/`` an error is always ``{"error": {"code": "...", "message": "..."}
 stable, documented ``code`` (clients branch on it); the web pages get a friendly HTML page in
 the reader's language instead.  Whatever goes wrong — bad input, an unknown route, a bug — the
 client never sees a stack trace.
+
+A request that runs its worker out of memory (the ceiling ``TADORU_MAX_WORKER_MEMORY``, see
+``tadoru.service.worker``) answers 503 ``out_of_memory``; the worker serves on.  A failed
+allocation does not always surface as ``MemoryError``: lxml raises ``XMLSyntaxError`` with
+``ERR_NO_MEMORY`` in its log, and a C extension (pyahocorasick, measured) may return an error
+without setting one, which Python reports as ``SystemError``; one raised while the worker maps
+¾ of its ceiling or more is taken as running out of memory too.
 """
 
 from __future__ import annotations
 
 import logging
+import resource
+import traceback
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
@@ -42,6 +51,9 @@ STATUS_CODES: dict[int, str] = {
 #: unread data makes the kernel reset the connection, and the client may then lose the 413
 #: response itself; reading the rest first lets it arrive.
 DRAIN_LIMIT = 64 * 1024 * 1024
+
+OUT_OF_MEMORY_MESSAGE = ("the request needs more memory than one worker of the service may use "
+                         "(TADORU_MAX_WORKER_MEMORY); send less at once")
 
 
 class ApiError(Exception):
@@ -103,6 +115,49 @@ def drain_body() -> None:
         log.debug("could not drain the request body: %s", exc)
 
 
+def mapped_data() -> int:
+    """Bytes of private writable memory this process maps now (``VmData``, what ``RLIMIT_DATA`` counts), 0 where
+    unknown."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def near_memory_ceiling() -> bool:
+    """True when this process runs under a memory ceiling (``RLIMIT_DATA``) and maps ¾ of it or more."""
+    limit = resource.getrlimit(resource.RLIMIT_DATA)[0]
+    return limit != resource.RLIM_INFINITY and mapped_data() >= limit * 3 // 4
+
+
+def _lxml_out_of_memory(exc: BaseException) -> bool:
+    """lxml reports a failed allocation as a parse error with ``ERR_NO_MEMORY`` in its error log."""
+    try:
+        return any(getattr(entry, "type_name", "") == "ERR_NO_MEMORY" for entry in getattr(exc, "error_log", ()))
+    except Exception:  # noqa: BLE001 - an error log we cannot read is not evidence
+        return False
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it was raised from or during) is a failed allocation."""
+    seen = 0
+    current: BaseException | None = exc
+    while current is not None and seen < 10:
+        if isinstance(current, MemoryError):
+            return True
+        if isinstance(current, SystemError) and near_memory_ceiling():
+            return True
+        if _lxml_out_of_memory(current):
+            return True
+        current = current.__cause__ or current.__context__
+        seen += 1
+    return False
+
+
 def _html_error(status: int, code: str, message: str) -> Response:
     from tadoru.service.i18n import page_context
 
@@ -143,6 +198,20 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
+        if is_out_of_memory(exc):
+            if exc.__traceback__ is not None:
+                traceback.clear_frames(exc.__traceback__)  # free the request's memory before answering
+            log.warning("out of memory on %s %s (%s): answered 503 out_of_memory", request.method, request.path,
+                        type(exc).__name__)
+            if is_api_request():
+                return error_response(503, "out_of_memory", OUT_OF_MEMORY_MESSAGE)
+            return _html_error(503, "out_of_memory", OUT_OF_MEMORY_MESSAGE)
+        if isinstance(exc, TimeoutError):
+            # Only the request body is read from a socket here (tadoru.service.worker bounds that read).
+            log.warning("%s %s: the request body did not arrive in time", request.method, request.path)
+            message = "the request body did not arrive in time"
+            return error_response(408, "request_timeout", message) if is_api_request() else \
+                _html_error(408, "request_timeout", message)
         # A bug: log it with its traceback for the operator, tell the client nothing internal.
         log.exception("unhandled error on %s %s", request.method, request.path)
         message = "the service failed to handle this request; the error has been logged"

@@ -20,7 +20,7 @@ ERROR_CODES = (
     "method_not_allowed", "not_acceptable", "payload_too_large", "unsupported_media_type", "uri_too_long",
     "request_timeout", "length_required", "too_many_requests", "request_header_fields_too_large",
     "internal_error", "not_implemented", "unavailable", "unauthorized", "overloaded", "misdirected_request",
-    "text_too_long",
+    "text_too_long", "out_of_memory",
 )
 
 _LABELS = {
@@ -112,7 +112,8 @@ def openapi_document() -> dict[str, Any]:
                         "422": _error("The JSON is not a valid request: `invalid_request`, `unknown_field`, "
                                       "`missing_input`, `conflicting_input`, `invalid_field`, `unknown_lang`, "
                                       "`html_too_deep`."),
-                        "503": {**_error("Past capacity (`overloaded`): retry after `Retry-After` seconds."),
+                        "503": {**_error("Past capacity (`overloaded`): retry after `Retry-After` seconds; or the request "
+                                                "needs more memory than a worker may use (`out_of_memory`)."),
                                 "headers": {"Retry-After": {"description": "Seconds to wait before retrying.",
                                                             "schema": {"type": "integer", "minimum": 1}}}},
                         **_COMMON_ERRORS,

@@ -7,6 +7,14 @@ always *answer*: its CPU-heavy requests take turns through ``capacity.Gate``, an
 request in the kernel's accept queue until the client gives up.  Connections are not kept alive,
 so every request goes to whichever worker is free first (as with sync workers).
 
+The worker class is ``tadoru.service.worker.TadoruWorker``, gthread with one change: a request
+reaches a thread only once it has fully arrived, read by the worker's event loop under deadlines
+(10 s for the headers, 10 s plus a minimum rate for the body; then 408) and a bound on the
+incomplete requests held, so slow clients cannot occupy the threads that answer health checks
+and readers (issue 18).  Each worker also runs under a memory ceiling, ``TADORU_MAX_WORKER_MEMORY``
+(1.5 GiB by default): a request that needs more answers 503 ``out_of_memory`` and the worker
+serves on.  That module's docstring says why it is built this way rather than on another server.
+
 The app is preloaded — built in the master before the workers fork — so the lexicon is compiled
 (and Sudachi's dictionary loaded) once and shared copy-on-write.  Each request is logged as one
 line, ``METHOD PATH STATUS MSms``.  Ctrl-C and SIGTERM stop the master and its workers cleanly;
@@ -23,7 +31,15 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from tadoru.config import DEFAULT_MAX_PENDING, ConfigError, Settings, from_env
+from tadoru.config import (
+    DEFAULT_MAX_BODY,
+    DEFAULT_MAX_PENDING,
+    DEFAULT_MAX_WORKER_MEMORY,
+    ConfigError,
+    Settings,
+    from_env,
+)
+from tadoru.service.worker import configure as configure_worker
 
 ACCESS_LOG_FORMAT = "%(m)s %(U)s %(s)s %(M)sms"
 #: Seconds without a heartbeat from a worker's main loop before the master replaces it.  Under
@@ -34,7 +50,9 @@ GRACEFUL_TIMEOUT = 10
 #: Threads beyond the admitted requests: they answer 503s, health checks and term cards while
 #: every admitted request is running or waiting.
 SPARE_THREADS = 4
-#: Connections one worker takes off the accept queue at most (then it leaves them to the others).
+#: Whole requests one worker takes at most, running or queued for a thread (then it leaves new
+#: connections to the others); the incomplete ones it is still reading are bounded apart
+#: (``tadoru.service.worker.MAX_INCOMPLETE``).
 CONNECTIONS_PER_THREAD = 4
 PROBLEMS_LOGGED = 20
 #: gunicorn's ceiling for a request line (its default is 4094); URLs here are short, but a
@@ -126,15 +144,18 @@ def _post_worker_init(worker: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def gunicorn_options(host: str, port: int, workers: int, max_pending: int = DEFAULT_MAX_PENDING) -> dict[str, Any]:
+def gunicorn_options(host: str, port: int, workers: int, max_pending: int = DEFAULT_MAX_PENDING, *,
+                     max_body: int = DEFAULT_MAX_BODY,
+                     max_worker_memory: int | None = DEFAULT_MAX_WORKER_MEMORY) -> dict[str, Any]:
     threads = max_pending + SPARE_THREADS
     return {
         "bind": [f"{_url_host(host)}:{port}"],
         "workers": workers,
-        "worker_class": "gthread",
+        # gthread, with requests read whole before a thread takes them, and the memory ceiling.
+        "worker_class": configure_worker(max_body=max_body, memory_ceiling=max_worker_memory),
         "threads": threads,
         "worker_connections": threads * CONNECTIONS_PER_THREAD,
-        "keepalive": 0,  # a connection per request: each goes to the first free worker
+        "keepalive": 0,  # a connection per request: each goes to the first free worker (and is read whole)
         # The longest request line gunicorn allows; a longer one gets its own HTML 414 before the app runs.
         "limit_request_line": MAX_REQUEST_LINE,
         "preload_app": True,
@@ -178,7 +199,9 @@ def run(host: str | None = None, port: int | None = None, workers: int | None = 
         print(f"tadoru serve: {host}:{port} is already in use (another tadoru serve?); choose another --port",
               file=sys.stderr)
         return 1
-    server = TadoruServer(gunicorn_options(host, port, workers, settings.max_pending), settings)
+    options = gunicorn_options(host, port, workers, settings.max_pending, max_body=settings.max_body,
+                               max_worker_memory=settings.max_worker_memory)
+    server = TadoruServer(options, settings)
     try:
         server.run()
     except SystemExit as exc:
