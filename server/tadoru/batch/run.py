@@ -266,23 +266,23 @@ def _run(inputs: Inputs, out_dir: Path, options: BatchOptions, journal: Journal,
     previous = journal.load()
     entries: dict[str, dict[str, Any]] = {}  # rel → page entry for the report
     todo: list[tuple[PageJob, str, str]] = []  # (job, journal key, fingerprint)
+    def refuse(key: str, shown: str, reason: str, message: str) -> None:
+        """List a page refused before it is read (report entry ``key``, summary line ``shown``)."""
+        entries[key] = {"input": key, "status": "failed", "reason": reason, "message": message, "outputs": {}}
+        summary.failures.append((shown, reason, message))
+
     for item in inputs.files:
         rel = str(item.rel)
         if not is_text(rel):
             # A name that is not UTF-8 (a Shift_JIS name from an unzipped Windows archive) cannot go
             # into the report, the journal or the study plan: that page is named safely and skipped.
-            shown = printable(rel)
-            message = "the file name is not UTF-8 text; rename the file to annotate it"
-            entries[shown] = {"input": shown, "status": "failed", "reason": "bad-name", "message": message,
-                              "outputs": {}}
-            summary.failures.append((shown, "bad-name", message))
+            refuse(printable(rel), printable(rel), "bad-name",
+                   "the file name is not UTF-8 text; rename the file to annotate it")
             continue
         if item.outside:
             # Where it leads is not said: report.json may be shared, and the target is not the page's.
-            message = "a symbolic link that leads out of the folder it is in; not read (--follow-symlinks reads it)"
-            entries[rel] = {"input": rel, "status": "failed", "reason": "outside-input", "message": message,
-                            "outputs": {}}
-            summary.failures.append((printable(rel), "outside-input", message))
+            refuse(rel, printable(rel), "outside-input",
+                   "a symbolic link that leads out of the folder it is in; not read (--follow-symlinks reads it)")
             continue
         outputs = {kind: str(path) for kind, path in inputs.outputs[item.rel].items()}
         key = str(item.path)

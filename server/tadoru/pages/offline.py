@@ -15,6 +15,7 @@ import re
 from lxml import etree
 
 from tadoru.pages.resources import CSS_IMPORT, CSS_URL, split_srcset
+from tadoru.pages.sanitize import drop_keeping_tail
 
 #: Attributes that make the browser fetch by themselves (links the reader follows are not here).
 FETCHING_ATTRIBUTES = ("src", "srcset", "poster", "background", "lowsrc", "dynsrc", "imagesrcset")
@@ -68,15 +69,8 @@ def strip_remote(root: etree._Element) -> int:
                 element.text = cleaned
                 dropped += count
     for element in doomed:
-        parent = element.getparent()
-        if parent is not None:
-            if element.tail:
-                previous = element.getprevious()
-                if previous is not None:
-                    previous.tail = (previous.tail or "") + element.tail
-                else:
-                    parent.text = (parent.text or "") + element.tail
-            parent.remove(element)
+        if element.getparent() is not None:
+            drop_keeping_tail(element)
             dropped += 1
     return dropped
 

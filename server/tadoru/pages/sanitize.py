@@ -96,12 +96,12 @@ def make_inert(root: etree._Element) -> int:
             removed += 1
     for element in doomed:
         if element.getparent() is not None:
-            _drop(element)
+            drop_keeping_tail(element)
             removed += 1
     return removed
 
 
-def _drop(element: etree._Element) -> None:
+def drop_keeping_tail(element: etree._Element) -> None:
     """Remove an element and its content but keep its tail text where it was."""
     parent = element.getparent()
     tail = element.tail

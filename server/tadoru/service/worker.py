@@ -273,17 +273,25 @@ class BufferedConn(TConn):
             self.pending.data = bytearray()
 
 
+def _recv_once(sock: socket.socket) -> bytes | None:
+    """One ``recv`` of up to ``RECV_SIZE`` from a non-blocking socket: None when nothing is waiting,
+    b"" at its end (or on an error, which ends it too)."""
+    try:
+        return sock.recv(RECV_SIZE)
+    except (BlockingIOError, InterruptedError):
+        return None
+    except OSError:
+        return b""
+
+
 def _recv_available(sock: socket.socket) -> bytes | None:
     """What a non-blocking socket holds, up to ``RECV_BURST`` bytes; b"" at its end, None for nothing yet."""
     parts: list[bytes] = []
     size = 0
     while size < RECV_BURST:
-        try:
-            part = sock.recv(RECV_SIZE)
-        except (BlockingIOError, InterruptedError):
+        part = _recv_once(sock)
+        if part is None:
             break
-        except OSError:
-            part = b""
         if not part:
             if not parts:
                 return b""
@@ -444,12 +452,9 @@ class TadoruWorker(ThreadWorker):
         self.poller.register(sock, selectors.EVENT_READ, self._on_lingering)
 
     def _on_lingering(self, sock: socket.socket) -> None:
-        try:
-            data = sock.recv(RECV_SIZE)
-        except (BlockingIOError, InterruptedError):
+        data = _recv_once(sock)
+        if data is None:
             return
-        except OSError:
-            data = b""
         state = self.lingering[sock]
         state[1] += len(data)
         if not data or state[1] >= LINGER_BYTES:
