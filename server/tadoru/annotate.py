@@ -122,7 +122,12 @@ class Annotator:
     and the one stateful piece it uses (Sudachi) is guarded by a lock.
     """
 
-    def __init__(self, lexicon: Lexicon | None = None, *, extra_paths: Iterable[str | os.PathLike[str]] = ()) -> None:
+    def __init__(self, lexicon: Lexicon | None = None, *, extra_paths: Iterable[str | os.PathLike[str]] = (),
+                 compiled: CompiledLexicon | None = None) -> None:
+        if compiled is not None:  # already built (tadoru.compiled_cache); its lexicon comes with it
+            self.lexicon, self.compiled = compiled.lexicon, compiled
+            warm_up()
+            return
         self.lexicon = lexicon if lexicon is not None else load_lexicon(extra_paths)
         warm_up()
         self.compiled = CompiledLexicon(self.lexicon)

@@ -72,27 +72,32 @@ def main() -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write annotated pages, a study plan and report.json into this folder (batch mode).")
 @click.option("--json", "as_json", is_flag=True, help="Print {lang, annotations} as JSON for one file or standard input.")
 @click.option("--html", "force_html", is_flag=True, help="Treat standard input as HTML (files are told apart by their extension).")
-@click.option("--format", "fmt", type=click.Choice(["html", "json", "both"]), default="html", show_default=True, help="Batch outputs: annotated HTML, W3C Web Annotation JSON-LD, or both.")
+@click.option("--format", "fmt", type=click.Choice(["html", "json", "both", "corpus"]), default=None, help="Batch outputs: annotated HTML, W3C Web Annotation JSON-LD, or both (pages; default html); corpus: annotation files and a corpus study plan (the default for .jsonl/.parquet corpora).")
 @click.option("--known", "known_file", type=click.Path(dir_okay=False), help="Known-terms JSON file (the extension's export): these terms are not highlighted.")
 @click.option("--level", type=click.Choice([str(n) for n in LEVELS]), default="1", show_default=True, callback=lambda _c, _p, v: int(v), help="Hide terms below this level (1 shows all).")
 @click.option("--lang", type=click.Choice(LANG_CHOICES), default="auto", show_default=True, help="Language of the text (auto detects Japanese or English per document).")
 @click.option("--first-only", is_flag=True, help="Mark only the first occurrence of each term.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Worker processes for a batch (default: number of cores).")
 @click.option("--server", "server_url", help="Annotate through a running Tadoru service at this URL instead of in-process.")
+@click.option("--dask", "dask", metavar="ADDRESS", help="Run the work on a Dask cluster: a scheduler address (tcp://host:8786), or local[:N] for N local worker processes. Needs pip install 'tadoru[dask]'.")
+@click.option("--chunk-size", type=click.IntRange(1, 1_000_000), default=1000, show_default=True, help="Documents per chunk of a corpus (the unit of work, resume and output files).")
+@click.option("--corpus-format", type=click.Choice(["jsonl", "parquet"]), default="jsonl", show_default=True, help="Annotation files of a corpus run: JSON Lines, or Parquet (needs pyarrow).")
 @click.option("--force", is_flag=True, help="Redo pages whose outputs are already up to date.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--lexicon", "lexicon_dirs", multiple=True, type=click.Path(exists=True), help="Extra lexicon folder (repeatable), merged over the shipped one.")
 @click.option("--follow-symlinks", is_flag=True, help="Read pages that symbolic links in a folder lead to outside it (by default they are listed and skipped).")
 @click.option("--remote-resources", is_flag=True, help="Let the copies load images and styles that were not saved with a page from their servers (by default a copy fetches nothing when opened).")
-def annotate(paths: tuple[str, ...], out_dir: str | None, as_json: bool, force_html: bool, fmt: str,
+def annotate(paths: tuple[str, ...], out_dir: str | None, as_json: bool, force_html: bool, fmt: str | None,
              known_file: str | None, level: int, lang: str, first_only: bool, jobs: int | None,
-             server_url: str | None, force: bool, quiet: bool, lexicon_dirs: tuple[str, ...],
-             follow_symlinks: bool, remote_resources: bool) -> None:
-    """Annotate text or saved pages.
+             server_url: str | None, dask: str | None, chunk_size: int, corpus_format: str, force: bool,
+             quiet: bool, lexicon_dirs: tuple[str, ...], follow_symlinks: bool, remote_resources: bool) -> None:
+    """Annotate text, saved pages or corpora.
 
     \b
     tadoru annotate --json FILE|-        one .txt/.html file (or stdin) → JSON on stdout
     tadoru annotate PATH... --out DIR    a batch of pages → annotated pages + study plan
+    tadoru annotate CORPUS... --out DIR  .jsonl/.parquet corpora → annotation files + study plan
+                                         (--dask local:2 or tcp://host:8786 to run on Dask)
 
     \b
     Exit status: 0 all pages done · 1 some pages failed (listed in the summary) · 2 usage error.
@@ -111,7 +116,8 @@ def annotate(paths: tuple[str, ...], out_dir: str | None, as_json: bool, force_h
     options = BatchOptions(out_dir=Path(out_dir), fmt=fmt, known=tuple(known), level=level, lang=lang,
                            first_only=first_only, jobs=jobs, server_url=server_url, force=force,
                            quiet=quiet, lexicon_dirs=lexicon_dirs, offline=not remote_resources,
-                           follow_symlinks=follow_symlinks)
+                           follow_symlinks=follow_symlinks, dask=dask, chunk_size=chunk_size,
+                           corpus_format=corpus_format)
     try:
         summary = run_batch(list(paths), options)
     except BatchError as exc:

@@ -106,6 +106,21 @@ class CompiledLexicon:
             self.automaton.make_automaton()
         self.size = len(table)
 
+    def parts(self) -> tuple[Lexicon, ahocorasick.Automaton, int]:
+        """What ``from_parts`` needs to rebuild this object (``tadoru.compiled_cache`` pickles it)."""
+        return self.lexicon, self.automaton, self.size
+
+    @classmethod
+    def from_parts(cls, lexicon: Lexicon, automaton: ahocorasick.Automaton, size: int,
+                   japanese: JapaneseTokenizer | None = None) -> CompiledLexicon:
+        """The compiled lexicon from ``parts()``, without compiling again."""
+        if not isinstance(lexicon, Lexicon) or not isinstance(automaton, ahocorasick.Automaton):
+            raise TypeError("not the parts of a CompiledLexicon")
+        self = cls.__new__(cls)
+        self.lexicon, self.automaton, self.size = lexicon, automaton, int(size)
+        self.japanese = japanese or JapaneseTokenizer()
+        return self
+
     def find(self, text: str, breaks: Sequence[int] = (), *,
              max_candidates: int = MAX_CANDIDATES) -> tuple[list[Candidate], int | None]:
         """Candidate spans of lexicon terms in ``text`` (overlapping, unordered), and where they stop.

@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "server" / "tadoru"
 FLOORS = [
     ("version", "paths", "gcpause", "options", "config", "text"),
     ("lexicon",),
-    ("matcher",),
+    ("matcher", "compiled_cache"),
     ("annotate",),
     ("pages", "review", "client"),
     ("service", "batch"),

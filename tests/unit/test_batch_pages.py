@@ -191,8 +191,8 @@ def test_a_page_that_kills_its_worker_fails_alone(tmp_path):
     import os
     import signal
 
-    from tadoru.batch.run import _NoProgress, _run_pool
-    from tadoru.batch.worker import LocalEngine, PageJob, WorkerConfig
+    from tadoru.batch.runners import drive, make_runner
+    from tadoru.batch.worker import LocalEngine, PageJob, WorkerConfig, process_page
 
     class Fragile(LocalEngine):
         def __init__(self) -> None:  # no annotator needed
@@ -200,7 +200,7 @@ def test_a_page_that_kills_its_worker_fails_alone(tmp_path):
             self.known_found = {}
             self.truncated_at = None
 
-        def annotate_text(self, text):
+        def annotate_text(self, text, options=None):
             if "CRASH" in text:
                 os.kill(os.getpid(), signal.SIGKILL)
             return [], "en"
@@ -214,8 +214,13 @@ def test_a_page_that_kills_its_worker_fails_alone(tmp_path):
         page.write_text("CRASH" if n == 2 else f"page {n}", encoding="utf-8")
         jobs.append(PageJob(str(page), page.name, {"html": f"p{n}.html"}))
     results: dict[str, dict] = {}
-    _run_pool(jobs, WorkerConfig(out_dir=str(tmp_path / "out")), 2, lambda r: results.setdefault(r["input"], r),
-              _NoProgress(), inherited=Fragile())
+    runner = make_runner(process_page, WorkerConfig(out_dir=str(tmp_path / "out")), jobs=2, dask=None,
+                         engine=Fragile(), warn=print,
+                         died=lambda job, message: {"input": job.rel, "status": "failed", "message": message})
+    try:
+        drive(runner, jobs, lambda r: results.setdefault(r["input"], r))
+    finally:
+        runner.close()
     assert set(results) == {f"p{n}.txt" for n in range(6)}
     assert results["p2.txt"]["status"] == "failed" and "worker process died" in results["p2.txt"]["message"]
     assert all(results[f"p{n}.txt"]["status"] == "done" for n in (0, 1, 3, 4, 5))

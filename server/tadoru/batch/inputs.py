@@ -17,6 +17,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from tadoru.batch.corpus_inputs import CORPUS_SUFFIXES, corpus_kind
 from tadoru.pages.reader import PAGE_SUFFIXES, page_kind
 
 STATE_DIR = ".tadoru"
@@ -40,6 +41,11 @@ class InputFile:
     @property
     def kind(self) -> str | None:
         return page_kind(self.path)
+
+    @property
+    def corpus(self) -> bool:
+        """A corpus file (JSON Lines, Parquet) rather than a page."""
+        return corpus_kind(self.path) is not None
 
 
 @dataclass(slots=True)
@@ -80,18 +86,22 @@ def discover(paths: list[str], *, follow_symlinks: bool = False) -> Inputs:
             else:
                 anchors.append(absolute.parent)
                 explicit = not any(c in raw for c in _GLOB_CHARS)
-                if not explicit and page_kind(absolute) is None:
-                    continue  # a glob like saved/* also matches images: only pages count
+                if not explicit and _readable_kind(absolute) is None:
+                    continue  # a glob like saved/* also matches images: only pages and corpora count
                 previous = found.get(absolute.resolve())
                 found[absolute.resolve()] = (absolute, explicit or (previous is not None and previous[1]), False)
     if not found:
         raise BatchError("found no pages to annotate in " + ", ".join(paths)
-                         + f" (Tadoru reads {', '.join(PAGE_SUFFIXES)})")
+                         + f" (Tadoru reads {', '.join(PAGE_SUFFIXES + CORPUS_SUFFIXES)})")
     root = Path(os.path.commonpath([str(a) for a in anchors]))
     files = [InputFile(absolute, PurePosixPath(Path(os.path.relpath(absolute, root)).as_posix()), explicit, outside)
              for absolute, explicit, outside in found.values()]
     files.sort(key=lambda f: str(f.rel))
     return Inputs(files, folders, root)
+
+
+def _readable_kind(path: Path) -> str | None:
+    return page_kind(path) or corpus_kind(path)
 
 
 def _expand(raw: str) -> list[str]:
@@ -114,7 +124,7 @@ def _walk(folder: Path) -> list[Path]:
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
                              and not (d.endswith("_files") and d[: -len("_files")] in stems))
         for name in sorted(filenames):
-            if not name.startswith(".") and page_kind(Path(name)) is not None:
+            if not name.startswith(".") and _readable_kind(Path(name)) is not None:
                 pages.append(here / name)
     return pages
 

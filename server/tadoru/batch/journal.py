@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
@@ -116,27 +116,6 @@ def code_fingerprint(package: Path | None = None) -> str:
         except metadata.PackageNotFoundError:
             libraries.append((dist, None))
     return _digest(__version__, modules, kit_fingerprint(), libraries)
-
-
-def lexicon_fingerprint(extra: Iterable[str | os.PathLike[str]] = ()) -> str:
-    """Every lexicon file that ``load_lexicon(extra)`` would read, by content."""
-    from tadoru.lexicon.load import env_lexicon_dirs, lexicon_files
-    from tadoru.paths import lexicon_dir, lexicon_schema_path
-
-    layers = [lexicon_dir() / "concepts", *env_lexicon_dirs(), *(Path(p) for p in extra)]
-    files: list[tuple[str, str | None]] = []
-    schema = lexicon_schema_path()
-    files.append(("schema", hashlib.sha256(schema.read_bytes()).hexdigest() if schema.exists() else None))
-    for layer in layers:
-        if not layer.exists():
-            files.append((str(layer), None))
-            continue
-        for path in lexicon_files(layer):
-            try:
-                files.append((str(path), hashlib.sha256(path.read_bytes()).hexdigest()))
-            except OSError:
-                files.append((str(path), None))
-    return _digest(files)
 
 
 def server_fingerprint(url: str, health: Mapping[str, Any], cards: Mapping[str, Any] | None) -> str:

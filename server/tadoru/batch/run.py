@@ -18,18 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
-import os
-import signal
 import sys
 import time
-from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
+from tadoru.batch.corpus_inputs import DEFAULT_CHUNK_SIZE
 from tadoru.batch.inputs import (
     INDEX_NAME,
     REPORT_NAME,
@@ -43,15 +38,15 @@ from tadoru.batch.journal import (
     Journal,
     code_fingerprint,
     file_sha256,
-    lexicon_fingerprint,
     outputs_intact,
     page_fingerprint,
     remove_stale_temporaries,
-    server_fingerprint,
     write_atomic,
 )
-from tadoru.batch.worker import PageJob, WorkerConfig, init_worker, process_page
-from tadoru.config import ConfigError
+from tadoru.batch.progress import progress_bar
+from tadoru.batch.runners import default_jobs, run_all
+from tadoru.batch.terms import BatchTerms
+from tadoru.batch.worker import PageJob, WorkerConfig, process_page
 from tadoru.options import OptionError, ReaderOptions
 from tadoru.pages.reader import MAX_ARCHIVE_BYTES, REASONS, PageError
 from tadoru.text.printable import is_text, printable
@@ -60,6 +55,8 @@ __all__ = ["BatchError", "BatchOptions", "BatchSummary", "run_batch"]
 
 #: Failures that the same input bytes will always meet again: a rerun reports them from the
 #: journal instead of retrying.  (Unreadable files, service errors and crashes are retried.)
+#: Failures listed in the printed summary (a corpus can have thousands; report.json lists all).
+MAX_FAILURES_SHOWN = 50
 LASTING_FAILURES = frozenset({"binary", "empty", "oversized", "too-deep", "unparsable", "undecodable", "unsupported"})
 
 
@@ -68,7 +65,7 @@ class BatchOptions:
     """The options of ``tadoru annotate … --out DIR`` (see ``tadoru annotate --help``)."""
 
     out_dir: Path
-    fmt: str = "html"  # "html", "json" or "both"
+    fmt: str | None = None  # "html", "json", "both" or "corpus"; None: corpus for corpora, else html
     known: tuple[str, ...] = ()
     level: int = 1
     lang: str = "auto"
@@ -80,6 +77,9 @@ class BatchOptions:
     lexicon_dirs: tuple[str, ...] = ()
     offline: bool = True  # the copies fetch nothing when opened; False: unsaved images and styles load remotely
     follow_symlinks: bool = False  # read pages that symbolic links lead to outside their folder
+    dask: str | None = None  # a scheduler address (tcp://host:8786) or local[:N]: the work runs on Dask
+    chunk_size: int = DEFAULT_CHUNK_SIZE  # documents per corpus chunk
+    corpus_format: str = "jsonl"  # the corpus annotation files: "jsonl" or "parquet"
 
 
 @dataclass(slots=True)
@@ -94,6 +94,7 @@ class BatchSummary:
     terms_to_learn: int = 0
     seconds: float = 0.0
     unknown_known: list[str] = field(default_factory=list)
+    unit: str = "page"  # "document" for a corpus run
 
     @property
     def ok(self) -> bool:
@@ -108,13 +109,6 @@ class BatchSummary:
         return self.out_dir / REPORT_NAME
 
 
-def default_jobs() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def run_batch(paths: list[str], options: BatchOptions, *, out: TextIO | None = None,
               err: TextIO | None = None) -> BatchSummary:
     """Annotate every page under ``paths`` into ``options.out_dir``; see the module docstring."""
@@ -123,15 +117,22 @@ def run_batch(paths: list[str], options: BatchOptions, *, out: TextIO | None = N
     started = time.monotonic()
     _check_options(options)
     inputs = discover(paths, follow_symlinks=options.follow_symlinks)
+    options = replace(options, fmt=_format_for(inputs, options.fmt))
     out_dir = check_out_dir(options.out_dir, inputs)
-    assign_outputs(inputs, options.fmt)
+    if options.fmt != "corpus":
+        assign_outputs(inputs, options.fmt)
     journal = Journal(out_dir)
     try:
         journal.open()
     except OSError as exc:
         raise BatchError(f"cannot write into --out {options.out_dir}: {exc.strerror or exc}") from None
     try:
-        summary = _run(inputs, out_dir, options, journal, err)
+        if options.fmt == "corpus":
+            from tadoru.batch.corpus_run import run_corpus
+
+            summary = run_corpus(inputs, out_dir, options, journal, err)
+        else:
+            summary = _run(inputs, out_dir, options, journal, err)
     except OSError as exc:  # the output folder itself failed us (disk full, permissions)
         raise BatchError(f"cannot write into --out {options.out_dir}: {exc.strerror or exc}"
                          + (f" ({exc.filename})" if exc.filename else "")) from None
@@ -144,8 +145,18 @@ def run_batch(paths: list[str], options: BatchOptions, *, out: TextIO | None = N
 
 
 def _check_options(options: BatchOptions) -> None:
-    if options.fmt not in ("html", "json", "both"):
-        raise BatchError(f"--format must be html, json or both (got {options.fmt!r})")
+    if options.fmt not in (None, "html", "json", "both", "corpus"):
+        raise BatchError(f"--format must be html, json, both or corpus (got {options.fmt!r})")
+    if options.corpus_format not in ("jsonl", "parquet"):
+        raise BatchError(f"--corpus-format must be jsonl or parquet (got {options.corpus_format!r})")
+    if not 1 <= options.chunk_size <= 1_000_000:
+        raise BatchError("--chunk-size must be from 1 to 1,000,000 documents")
+    if options.dask is not None:
+        from tadoru.batch.cluster import parse_address
+
+        parse_address(options.dask)
+        if options.server_url is not None:
+            raise BatchError("--dask and --server cannot be combined: choose where the annotating happens")
     try:  # the reader options are checked where every surface checks them
         ReaderOptions(lang=options.lang, level=options.level, first_only=options.first_only)
     except OptionError as exc:
@@ -162,78 +173,21 @@ def _check_options(options: BatchOptions) -> None:
 # --------------------------------------------------------------------------- terms
 
 
-class _Terms:
-    """Term cards for the study plan and ``--known`` names, in-process or from the service."""
-
-    def __init__(self, options: BatchOptions) -> None:
-        self.options = options
-        self.server: Any = None
-        self._lexicon: Any = None
-        self._cards: dict[str, dict[str, Any] | None] = {}
-        self.all_cards: dict[str, dict[str, Any]] | None = None
-        if options.server_url:
-            from tadoru.batch.worker import ServerEngine
-            from tadoru.client import ClientError, TadoruClient
-
-            try:
-                self.client = TadoruClient(options.server_url)
-                health = self.client.health()
-                # The whole lexicon as cards: the workers need no more requests for cards, and
-                # its hash tells when the service's lexicon changed.
-                self.all_cards = self.client.all_cards()
-            except ConfigError as exc:
-                raise BatchError(f"--server {options.server_url}: {exc}") from None
-            except ClientError as exc:
-                raise BatchError(f"--server {options.server_url}: {exc.message}") from None
-            self.server = ServerEngine(WorkerConfig(out_dir="", server_url=options.server_url), self.client)
-            if self.all_cards is not None:
-                self.server.prefill(self.all_cards)
-            self.fingerprint = server_fingerprint(options.server_url, health, self.all_cards)
-        else:
-            self.fingerprint = lexicon_fingerprint(options.lexicon_dirs)  # from the files: no loading
-
-    @property
-    def lexicon(self) -> Any:
-        """The in-process lexicon, loaded on first use (about a second, mostly validation)."""
-        if self._lexicon is None and self.server is None:
-            from tadoru.lexicon.load import load_lexicon
-
-            self._lexicon = load_lexicon(self.options.lexicon_dirs)
-        return self._lexicon
-
-    def card(self, concept_id: str) -> dict[str, Any] | None:
-        if concept_id not in self._cards:
-            if self.server is not None:
-                self._cards[concept_id] = self.server.card(concept_id)
-                return self._cards[concept_id]
-            concept = self.lexicon.get(concept_id)
-            self._cards[concept_id] = concept.to_card() if concept is not None else None
-        return self._cards[concept_id]
-
-    def resolve(self, name: str) -> str | None:
-        if self.server is None:
-            return self.lexicon.resolve(name)
-        card = self.card(name)
-        if card is not None:
-            return str(card["id"])
-        return self._search(name)
-
-    def _search(self, name: str) -> str | None:
-        from tadoru.client import ClientError
-        from tadoru.text.normalize import normalize_label
-
-        try:
-            items = self.client.search(name)
-        except ClientError:
-            return None
-        wanted = normalize_label(name)
-        for item in items:
-            labels = [*(item.get("label") or {}).values()]
-            for more in (item.get("aliases") or {}).values():
-                labels.extend(more)
-            if any(normalize_label(str(label)) == wanted for label in labels):
-                return str(item.get("id"))
-        return None
+def _format_for(inputs: Inputs, fmt: str | None) -> str:
+    """``--format``, or its default: ``corpus`` for corpus files, ``html`` for saved pages."""
+    corpora = [f for f in inputs.files if f.corpus]
+    if corpora and len(corpora) < len(inputs.files):
+        raise BatchError("corpus files (.jsonl, .parquet) and saved pages go in separate runs: "
+                         f"{corpora[0].rel} is a corpus, {next(f.rel for f in inputs.files if not f.corpus)} a page")
+    if corpora:
+        if fmt not in (None, "corpus"):
+            raise BatchError(f"corpus files are written with --format corpus (annotation files and a study plan), "
+                             f"not --format {fmt}")
+        return "corpus"
+    if fmt == "corpus":
+        raise BatchError("--format corpus is for corpus files (.jsonl, .jsonl.gz, .parquet); saved pages are "
+                         "written as html, json or both")
+    return fmt or "html"
 
 
 # --------------------------------------------------------------------------- the run
@@ -242,7 +196,7 @@ class _Terms:
 def _run(inputs: Inputs, out_dir: Path, options: BatchOptions, journal: Journal, err: TextIO) -> BatchSummary:
     summary = BatchSummary(out_dir, pages=len(inputs.files))
     removed = remove_stale_temporaries(out_dir)
-    terms = _Terms(options)
+    terms = BatchTerms(options)
     known_ids: list[str] = []
     for name in options.known:
         cid = terms.resolve(name)
@@ -332,20 +286,19 @@ def _run(inputs: Inputs, out_dir: Path, options: BatchOptions, journal: Journal,
 
     jobs = [job for job, _key, _fp in todo]
     workers = min(options.jobs or default_jobs(), len(jobs))
-    engine = _main_engine(config, terms) if jobs else None
-    progress = _progress(len(inputs.files), summary.up_to_date, show_progress, err)
-    try:
-        if workers <= 1:
-            if engine is not None:
-                _run_here(jobs, config, engine, record, progress)
-        else:
-            _run_pool(jobs, config, workers, record, progress, inherited=engine)
-    except KeyboardInterrupt:
-        progress.close()
-        err.write(f"\ninterrupted: {summary.done} page(s) written; run the same command again to resume\n")
-        raise SystemExit(130) from None
-    finally:
-        progress.close()
+    engine = terms.engine(config) if jobs and options.dask is None else None
+    progress = progress_bar(len(inputs.files), summary.up_to_date, show_progress, err, unit="page")
+
+    def died(job: PageJob, message: str) -> dict[str, Any]:
+        return {"input": job.rel, "status": "failed", "reason": "error", "message": f"{message} while annotating this page"}
+
+    def record_one(result: dict[str, Any]) -> None:
+        record(result)
+        progress.update(1)
+
+    if jobs:
+        run_all(process_page, config, jobs, options, workers=workers, engine=engine, died=died, record=record_one,
+                progress=progress, summary=summary, err=err)
 
     pages = [entries[str(item.rel) if is_text(str(item.rel)) else printable(str(item.rel))] for item in inputs.files]
     _write_plan(pages, terms, known_ids, options, out_dir, summary)
@@ -361,7 +314,7 @@ def _resource_root(path: Path, inputs: Inputs) -> Path:
     return max(holders, key=lambda f: len(f.parts)) if holders else resolved.parent
 
 
-def _write_plan(pages: list[dict[str, Any]], terms: _Terms, known_ids: list[str], options: BatchOptions,
+def _write_plan(pages: list[dict[str, Any]], terms: BatchTerms, known_ids: list[str], options: BatchOptions,
                 out_dir: Path, summary: BatchSummary) -> None:
     from tadoru.batch.studyplan import build_report, index_language, render_index
 
@@ -376,155 +329,27 @@ def _write_plan(pages: list[dict[str, Any]], terms: _Terms, known_ids: list[str]
 # --------------------------------------------------------------------------- running pages
 
 
-def _main_engine(config: WorkerConfig, terms: _Terms) -> Any:
-    """The engine of this process, built once on the lexicon the study plan uses too."""
-    from tadoru.batch.worker import LocalEngine, ServerEngine
-
-    if config.server_url:
-        return ServerEngine(config, terms.client)
-    from tadoru.annotate import Annotator
-
-    annotator = Annotator(terms.lexicon)
-    annotator.warm_up()
-    return LocalEngine(config, annotator)
-
-
-def _run_here(jobs: list[PageJob], config: WorkerConfig, engine: Any, record: Callable[[dict[str, Any]], None],
-              progress: Any) -> None:
-    """``--jobs 1``: every page in this process."""
-    init_worker(config, engine)
-    for job in jobs:
-        record(process_page(job))
-        progress.update(1)
-
-
-def _worker_init(config: WorkerConfig, parent: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-    _die_with(parent)
-    init_worker(config)
-
-
-def _die_with(parent: int) -> None:
-    """End this worker when the main process ends, even by SIGKILL (no orphans left working)."""
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            pr_set_pdeathsig = 1
-            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent:  # it died before prctl took effect
-        os._exit(1)
-
-
-def _run_pool(jobs: list[PageJob], config: WorkerConfig, workers: int, record: Callable[[dict[str, Any]], None],
-              progress: Any, inherited: Any = None) -> None:
-    """``--jobs N``: N worker processes, each with its engine set up once (not per page).
-
-    Forked workers inherit the main process's annotator (built once, memory shared); spawned
-    ones build their own in the initializer.  A page that crashes its worker (a segfault in a
-    C library, the OOM killer) breaks the whole pool; the pages that were in flight are then
-    retried one at a time in a fresh worker, so only the culprit is reported as failed.
-    """
-    from tadoru.batch.worker import LocalEngine, share_with_forked_workers
-
-    context = _pool_context()
-    if context.get_start_method() == "fork" and isinstance(inherited, LocalEngine):
-        share_with_forked_workers(inherited)
-
-    def one_pass(batch: list[PageJob], size: int) -> tuple[list[PageJob], list[PageJob]]:
-        """Run ``batch``; returns (pages in flight when the pool broke, pages not started)."""
-        queue = list(reversed(batch))
-        with ProcessPoolExecutor(size, mp_context=context, initializer=_worker_init,
-                                 initargs=(config, os.getpid())) as pool:
-            in_flight: dict[Any, PageJob] = {}
-            while queue or in_flight:
-                try:
-                    while queue and len(in_flight) < size * 2:
-                        future = pool.submit(process_page, queue[-1])
-                        in_flight[future] = queue.pop()
-                except BrokenProcessPool:
-                    return list(in_flight.values()), list(reversed(queue))
-                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                crashed = False
-                for future in finished:
-                    try:
-                        result = future.result()
-                    except BrokenProcessPool:
-                        crashed = True
-                        continue
-                    in_flight.pop(future)
-                    record(result)
-                    progress.update(1)
-                if crashed:
-                    return list(in_flight.values()), list(reversed(queue))
-        return [], []
-
-    remaining = jobs
-    while remaining:
-        suspects, remaining = one_pass(remaining, workers)
-        for job in suspects:
-            crashed, _ = one_pass([job], 1)
-            if crashed:
-                record({"input": job.rel, "status": "failed", "reason": "error",
-                        "message": "the worker process died while annotating this page"})
-                progress.update(1)
-
-
-def _pool_context() -> Any:
-    """``fork`` on Linux: workers start at once with the main process's annotator (no second
-    of set-up each, Sudachi's dictionary shared).  Safe here because the main process runs no
-    other thread when the pool forks (the progress bar's monitor thread is switched off).
-    Elsewhere (macOS, Windows) ``spawn``, and each worker builds its own."""
-    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
-
-
-class _NoProgress:
-    def update(self, n: int = 1) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _progress(total: int, done: int, show: bool, err: TextIO) -> Any:
-    """A progress bar (pages done, pages/s, time left) on a terminal; nothing otherwise."""
-    if not show:
-        return _NoProgress()
-    from tqdm import tqdm
-
-    tqdm.monitor_interval = 0  # no monitor thread: the worker pool forks this process
-    try:
-        size = os.get_terminal_size(err.fileno())
-        known_size = size.columns > 0 and size.lines > 0
-    except (OSError, ValueError, AttributeError):
-        known_size = False
-    # A terminal that reports no size (a bare pty) would make tqdm hide the bar.
-    width: dict[str, Any] = {"dynamic_ncols": True} if known_size else {"ncols": 80, "nrows": 24}
-    return tqdm(total=total, initial=done, unit="page", desc="annotating", file=err, smoothing=0.1,
-                mininterval=0.2, **width)
-
-
 # --------------------------------------------------------------------------- summary
 
 
 def format_summary(summary: BatchSummary, out: Path) -> str:
-    """The table printed at the end: counts, then every failed page with its reason."""
+    """The table printed at the end: counts, then every failed page (or document) with its reason."""
     shown_out = printable(str(out))  # the folder name is printed too
+    unit = summary.unit
     rate = summary.done / summary.seconds if summary.seconds > 0 else 0.0
-    lines = [f"tadoru annotate: {summary.pages} page(s) → {shown_out}  ({summary.seconds:.1f} s"
-             + (f", {rate:.1f} pages/s" if summary.done else "") + ")"]
+    lines = [f"tadoru annotate: {summary.pages} {unit}(s) → {shown_out}  ({summary.seconds:.1f} s"
+             + (f", {rate:.1f} {unit}s/s" if summary.done else "") + ")"]
     rows = [("annotated", summary.done), ("up to date", summary.up_to_date), ("failed", len(summary.failures))]
     lines += [f"  {label:<11} {count:>6}" for label, count in rows]
     if summary.failures:
-        width = min(60, max(len(f[0]) for f in summary.failures))
-        reason_width = max(len(f[1]) for f in summary.failures)
-        lines.append("failed pages:")
-        for rel, reason, message in summary.failures:
+        shown = summary.failures[:MAX_FAILURES_SHOWN]
+        width = min(60, max(len(f[0]) for f in shown))
+        reason_width = max(len(f[1]) for f in shown)
+        lines.append(f"failed {unit}s:")
+        for rel, reason, message in shown:
             lines.append(f"  {printable(rel):<{width}}  {reason:<{reason_width}}  {printable(message)}")
+        if len(summary.failures) > len(shown):
+            lines.append(f"  … and {len(summary.failures) - len(shown)} more, every one in {shown_out}/{REPORT_NAME}")
         lines.append("reasons: " + "; ".join(f"{k} = {REASONS[k]}" for k in sorted({f[1] for f in summary.failures})))
     lines.append(f"study plan: {shown_out}/{INDEX_NAME} ({summary.terms_to_learn} terms to learn, "
                  f"prerequisites first); data: {shown_out}/{REPORT_NAME}")

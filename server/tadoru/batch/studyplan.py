@@ -18,7 +18,7 @@ pages were annotated in-process or by a service, and the same for any ``--jobs``
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from tadoru.lexicon.graph import CardOf, embedded_cards, reading_order
@@ -61,14 +61,41 @@ def build_report(pages: Sequence[Mapping[str, Any]], card_of: CardOf, *, known: 
 
     ranked = sorted(usage, key=lambda t: (-len(usage[t]), -occurrences[t], t))
     recurring = [{"term": t, "pages": len(usage[t]), "occurrences": occurrences[t]} for t in ranked if len(usage[t]) > 1]
+    entries = order_entries(ranked, card_of, known=known_set, level=level)
+    for entry in entries:
+        entry["pages"] = [page_rows[i]["input"] for i in usage.get(entry["term"], [])]
+        entry["occurrences"] = occurrences.get(entry["term"], 0)
+    done = [r for r in page_rows if r["status"] == "done"]
+    return {
+        "format": REPORT_FORMAT,
+        "version": REPORT_VERSION,
+        "generator": f"Tadoru {__version__}",
+        "options": dict(options),
+        "totals": {
+            "pages": len(page_rows),
+            "done": len(done),
+            "failed": len(page_rows) - len(done),
+            "terms": len({t for p in pages for t in ((p.get("record") or {}).get("terms") or {})}),
+            "unknown_terms": len(usage),
+            "reading_order": len(entries),
+        },
+        "pages": page_rows,
+        "recurring_terms": recurring,
+        "reading_order": entries,
+    }
+
+
+def order_entries(ranked: Sequence[str], card_of: CardOf, *, known: set[str], level: int) -> list[dict[str, Any]]:
+    """The reading order from ``ranked`` terms (most used first) down through their ``deeper``
+    terms, prerequisites first, without known terms and terms below ``level``."""
 
     def below_level_or_known(cid: str) -> bool:
-        if cid in known_set:
+        if cid in known:
             return True
         card = card_of(cid)
         return card is not None and int(card.get("level", 1)) < level
 
-    order = reading_order(ranked, card_of, skip=below_level_or_known)
+    order = reading_order(list(ranked), card_of, skip=below_level_or_known)
     in_order = set(order)
     needed_by: dict[str, list[str]] = {}
     for cid in order:
@@ -85,27 +112,8 @@ def build_report(pages: Sequence[Mapping[str, Any]], card_of: CardOf, *, known: 
             "level": card.get("level"),
             "deeper": [d for d in card.get("deeper", ()) if d in in_order],
             "needed_by": needed_by.get(cid, []),
-            "pages": [page_rows[i]["input"] for i in usage.get(cid, [])],
-            "occurrences": occurrences.get(cid, 0),
         })
-    done = [r for r in page_rows if r["status"] == "done"]
-    return {
-        "format": REPORT_FORMAT,
-        "version": REPORT_VERSION,
-        "generator": f"Tadoru {__version__}",
-        "options": dict(options),
-        "totals": {
-            "pages": len(page_rows),
-            "done": len(done),
-            "failed": len(page_rows) - len(done),
-            "terms": len({t for p in pages for t in ((p.get("record") or {}).get("terms") or {})}),
-            "unknown_terms": len(usage),
-            "reading_order": len(order),
-        },
-        "pages": page_rows,
-        "recurring_terms": recurring,
-        "reading_order": entries,
-    }
+    return entries
 
 
 # --------------------------------------------------------------------------- index.html
@@ -163,11 +171,7 @@ def index_language(report: Mapping[str, Any], lang_option: str) -> str:
 
 def render_index(report: Mapping[str, Any], card_of: CardOf, *, lang: str) -> str:
     """``index.html``: the plan as a self-contained page with the same tooltips as the pages."""
-    from tadoru.pages.render import finish_document
-    from tadoru.text.visible import parse_html
-
     t = _TEXT[lang]
-    other = "en" if lang == "ja" else "ja"
     e = html.escape
     pages = report["pages"]
     by_input = {p["input"]: p for p in pages}
@@ -184,38 +188,15 @@ def render_index(report: Mapping[str, Any], card_of: CardOf, *, lang: str) -> st
     parts = [f"<main><h1>{e(t['title'])}</h1>",
              f'<p class="summary">{totals["done"]} {e(t["pages"])}'
              + (f' · <span class="failed">{totals["failed"]} {e(t["failed"])}</span>' if totals["failed"] else "")
-             + f' · {totals["reading_order"]} {e(t["unknown_terms"])}</p>',
-             f"<h2>{e(t['order'])}</h2>"]
+             + f' · {totals["reading_order"]} {e(t["unknown_terms"])}</p>']
     entries = report["reading_order"]
-    labels = {entry["term"]: entry["label"] for entry in entries}
-    if entries:
-        parts.append(f'<p class="note">{e(t["order_note"])}</p>')
-        if not report["options"].get("known") and report["options"].get("level", 1) == 1:
-            parts.append(f'<p class="note">{e(t["skip_hint"])}</p>')
-        parts.append('<ol class="order">')
-        for entry in entries:
-            card = card_of(entry["term"]) or {}
-            label = entry["label"]
-            main_label, alt_label = label.get(lang) or entry["term"], label.get(other)
-            definition = (card.get("definition") or {}).get(lang, "")
-            parts.append(f'<li id="term-{e(entry["term"])}"><span class="labels">'
-                         f'<tadoru-term data-term="{e(entry["term"])}" tabindex="0">{e(main_label)}</tadoru-term>'
-                         + (f' <span class="alt">{e(alt_label)}</span>' if alt_label and alt_label != main_label else "")
-                         + f'</span><span class="level">{e(t["level"])} {e(str(entry["level"]))}</span>'
-                         f'<p class="definition">{e(definition)}</p>')
-            uses = []
-            if entry["pages"]:
-                uses.append(f"{e(t['used_on'])}: " + ", ".join(page_link(p, entry["term"]) for p in entry["pages"]))
-            if entry["needed_by"]:
-                uses.append(f"{e(t['needed_for'])}: " + ", ".join(
-                    f'<a href="#term-{e(n)}">{e((labels.get(n) or {}).get(lang) or n)}</a>' for n in entry["needed_by"]))
-            if uses:
-                parts.append('<p class="uses">' + " · ".join(uses) + "</p>")
-            parts.append("</li>")
-        parts.append("</ol>")
-    else:
-        parts.append(f"<p>{e(t['nothing'])}</p>")
 
+    def uses(entry: Mapping[str, Any]) -> str:
+        if not entry["pages"]:
+            return ""
+        return f"{e(t['used_on'])}: " + ", ".join(page_link(p, entry["term"]) for p in entry["pages"])
+
+    parts.append(order_list_html(entries, card_of, lang=lang, options=report["options"], uses=uses))
     parts.append(f"<h2>{e(t['recurring'])}</h2>")
     if report["recurring_terms"]:
         parts.append(f'<table><thead><tr><th>{e(t["term"])}</th><th class="num">{e(t["pages"])}</th>'
@@ -246,13 +227,56 @@ def render_index(report: Mapping[str, Any], card_of: CardOf, *, lang: str) -> st
             parts.append(f'<tr><td class="path">{e(page["input"])}</td><td>{e(page["reason"])}: {e(page["message"])}</td></tr>')
         parts.append("</tbody></table>")
     parts.append("</main>")
+    return finish_index(parts, [entry["term"] for entry in entries], card_of, lang=lang)
 
-    skeleton = (f'<html lang="{lang}"><head><title>{e(t["title"])} — Tadoru</title><style>{INDEX_CSS}</style></head>'
-                f"<body>{''.join(parts)}</body></html>")
+
+def finish_index(parts: Sequence[str], terms: Sequence[str], card_of: CardOf, *, lang: str) -> str:
+    """The page around ``parts``, with the cards of ``terms`` and the shared tooltip."""
+    from tadoru.pages.render import finish_document
+    from tadoru.text.visible import parse_html
+
+    skeleton = (f'<html lang="{lang}"><head><title>{html.escape(_TEXT[lang]["title"])} — Tadoru</title>'
+                f"<style>{INDEX_CSS}</style></head><body>{''.join(parts)}</body></html>")
     root = parse_html(skeleton)
     assert root is not None
-    cards = embedded_cards([entry["term"] for entry in entries], card_of)
-    return finish_document(root, cards=cards, lang=lang, title=None)
+    return finish_document(root, cards=embedded_cards(list(terms), card_of), lang=lang, title=None)
+
+
+def order_list_html(entries: Sequence[Mapping[str, Any]], card_of: CardOf, *, lang: str,
+                    options: Mapping[str, Any], uses: Callable[[Mapping[str, Any]], str]) -> str:
+    """The reading order as a list: each term with its level and definition, ``uses(entry)`` (where
+    the batch uses it, already HTML) and links to the terms that need it."""
+    t = _TEXT[lang]
+    other = "en" if lang == "ja" else "ja"
+    e = html.escape
+    labels = {entry["term"]: entry["label"] for entry in entries}
+    parts = [f"<h2>{e(t['order'])}</h2>"]
+    if not entries:
+        parts.append(f"<p>{e(t['nothing'])}</p>")
+        return "".join(parts)
+    parts.append(f'<p class="note">{e(t["order_note"])}</p>')
+    if not options.get("known") and options.get("level", 1) == 1:
+        parts.append(f'<p class="note">{e(t["skip_hint"])}</p>')
+    parts.append('<ol class="order">')
+    for entry in entries:
+        card = card_of(entry["term"]) or {}
+        label = entry["label"]
+        main_label, alt_label = label.get(lang) or entry["term"], label.get(other)
+        definition = (card.get("definition") or {}).get(lang, "")
+        parts.append(f'<li id="term-{e(entry["term"])}"><span class="labels">'
+                     f'<tadoru-term data-term="{e(entry["term"])}" tabindex="0">{e(main_label)}</tadoru-term>'
+                     + (f' <span class="alt">{e(alt_label)}</span>' if alt_label and alt_label != main_label else "")
+                     + f'</span><span class="level">{e(t["level"])} {e(str(entry["level"]))}</span>'
+                     f'<p class="definition">{e(definition)}</p>')
+        notes = [uses(entry)] if uses(entry) else []
+        if entry["needed_by"]:
+            notes.append(f"{e(t['needed_for'])}: " + ", ".join(
+                f'<a href="#term-{e(n)}">{e((labels.get(n) or {}).get(lang) or n)}</a>' for n in entry["needed_by"]))
+        if notes:
+            parts.append('<p class="uses">' + " · ".join(notes) + "</p>")
+        parts.append("</li>")
+    parts.append("</ol>")
+    return "".join(parts)
 
 
 def _href(rel: str) -> str:

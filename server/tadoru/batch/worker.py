@@ -47,8 +47,8 @@ class Engine(Protocol):
     known_found: dict[str, int]
     truncated_at: int | None
 
-    def annotate_html(self, html: str) -> tuple[Any, list[Any], str]: ...
-    def annotate_text(self, text: str) -> tuple[list[Any], str]: ...
+    def annotate_html(self, html: str, options: ReaderOptions | None = None) -> tuple[Any, list[Any], str]: ...
+    def annotate_text(self, text: str, options: ReaderOptions | None = None) -> tuple[list[Any], str]: ...
     def card(self, concept_id: str) -> dict[str, Any] | None: ...
 
 
@@ -61,8 +61,10 @@ class LocalEngine:
     def __init__(self, config: WorkerConfig, annotator: Any = None) -> None:
         if annotator is None:
             from tadoru.annotate import Annotator
+            from tadoru.compiled_cache import load_compiled
 
-            annotator = Annotator(extra_paths=config.lexicon_dirs)
+            # A spawned or cluster worker: start from the compiled lexicon on disk when there is one.
+            annotator = Annotator(compiled=load_compiled(config.lexicon_dirs)[0])
             annotator.warm_up()
         self.annotator = annotator
         self.options = config.options
@@ -70,12 +72,12 @@ class LocalEngine:
         self.truncated_at: int | None = None  # of the last page annotated
         self._cards: dict[str, dict[str, Any] | None] = {}
 
-    def annotate_html(self, html: str) -> tuple[Any, list[Any], str]:
+    def annotate_html(self, html: str, options: ReaderOptions | None = None) -> tuple[Any, list[Any], str]:
         from tadoru.text.normalize import TextTooLong
         from tadoru.text.visible import HtmlTooDeep
 
         try:
-            result = self.annotator.annotate_html(html, self.options)
+            result = self.annotator.annotate_html(html, options or self.options)
         except HtmlTooDeep as exc:
             raise PageError("too-deep", str(exc)) from None
         except TextTooLong as exc:
@@ -83,11 +85,11 @@ class LocalEngine:
         self.known_found, self.truncated_at = result.known_found, result.truncated_at
         return result.page, result.annotations, result.lang
 
-    def annotate_text(self, text: str) -> tuple[list[Any], str]:
+    def annotate_text(self, text: str, options: ReaderOptions | None = None) -> tuple[list[Any], str]:
         from tadoru.text.normalize import TextTooLong
 
         try:
-            result = self.annotator.annotate_text(text, self.options)
+            result = self.annotator.annotate_text(text, options or self.options)
         except TextTooLong as exc:
             raise PageError("oversized", str(exc)) from None
         self.known_found, self.truncated_at = result.known_found, result.truncated_at
@@ -124,9 +126,9 @@ class ServerEngine:
         self._cards.update(cards)
         self.complete = True
 
-    def _annotate(self, **page: str) -> dict[str, Any]:
+    def _annotate(self, options: ReaderOptions | None = None, **page: str) -> dict[str, Any]:
         try:
-            body = self.client.annotate(**page, options=self.options)
+            body = self.client.annotate(**page, options=options or self.options)
         except ClientError as exc:
             raise PageError("server", exc.message) from None
         if not self.complete:
@@ -137,18 +139,18 @@ class ServerEngine:
         self.truncated_at = cut if isinstance(cut, int) else None
         return body
 
-    def annotate_html(self, html: str) -> tuple[Any, list[Any], str]:
+    def annotate_html(self, html: str, options: ReaderOptions | None = None) -> tuple[Any, list[Any], str]:
         from tadoru.text.visible import HtmlTooDeep, visible_text
 
         try:
             page = visible_text(html)
         except HtmlTooDeep as exc:
             raise PageError("too-deep", str(exc)) from None
-        body = self._annotate(html=html)
+        body = self._annotate(options, html=html)
         return page, self._annotations(body, page.text), str(body.get("lang") or "en")
 
-    def annotate_text(self, text: str) -> tuple[list[Any], str]:
-        body = self._annotate(text=text)
+    def annotate_text(self, text: str, options: ReaderOptions | None = None) -> tuple[list[Any], str]:
+        body = self._annotate(options, text=text)
         return self._annotations(body, text), str(body.get("lang") or "en")
 
     def _annotations(self, body: dict[str, Any], text: str) -> list[Any]:
@@ -206,6 +208,16 @@ def init_worker(config: WorkerConfig, engine: Engine | None = None) -> None:
         _ENGINE = _INHERITED
     else:
         _ENGINE = LocalEngine(config)
+
+
+def current_engine() -> tuple[Engine, WorkerConfig]:
+    """This process's engine and config, set up by ``init_worker``."""
+    assert _ENGINE is not None and _CONFIG is not None, "init_worker() first"
+    return _ENGINE, _CONFIG
+
+
+def is_initialised() -> bool:
+    return _ENGINE is not None
 
 
 def process_page(job: PageJob) -> dict[str, Any]:

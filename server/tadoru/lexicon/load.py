@@ -104,6 +104,30 @@ def env_lexicon_dirs() -> list[Path]:
     return [Path(p) for p in raw.split(os.pathsep) if p.strip()]
 
 
+def lexicon_fingerprint(extra: Iterable[str | os.PathLike[str]] = ()) -> str:
+    """Every file ``load_lexicon(extra)`` would read, by content: a key that needs no loading.
+
+    Batch outputs (``tadoru.batch.journal``) and the compiled-lexicon cache are keyed by it, so a
+    changed, added or removed YAML file makes both stale without a second of validation.
+    """
+    import hashlib
+
+    layers = [lexicon_dir() / "concepts", *env_lexicon_dirs(), *(Path(p) for p in extra)]
+    files: list[tuple[str, str | None]] = []
+    schema = lexicon_schema_path()
+    files.append(("schema", hashlib.sha256(schema.read_bytes()).hexdigest() if schema.exists() else None))
+    for layer in layers:
+        if not layer.exists():
+            files.append((str(layer), None))
+            continue
+        for path in lexicon_files(layer):
+            try:
+                files.append((str(path), hashlib.sha256(path.read_bytes()).hexdigest()))
+            except OSError:
+                files.append((str(path), None))
+    return hashlib.sha256(json.dumps(files, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
 def load_lexicon(extra: Iterable[str | os.PathLike[str]] = (), *, shipped: bool = True, use_env: bool = True) -> Lexicon:
     """Load the shipped lexicon, then ``TADORU_LEXICON_PATH`` folders, then ``extra`` ones.
 

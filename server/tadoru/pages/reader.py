@@ -54,6 +54,7 @@ REASONS = {
     "unwritable": "its output cannot be written",
     "unsafe-markup": "its markup would not come out inert",
     "outside-input": "a symbolic link out of its folder",
+    "malformed-record": "a corpus line or row that is not a record {id, text|html, url?, lang?}",
     "error": "unexpected error",
 }
 
