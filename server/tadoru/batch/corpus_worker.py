@@ -108,6 +108,8 @@ def process_chunk(chunk: Chunk) -> dict[str, Any]:
             reason = value.reason if isinstance(value, PageError) else "malformed-record"
             failures.append({**failure, "reason": reason, "message": str(value)})
             continue
+        if isinstance(value, dict) and isinstance(value.get("id"), (str, int)) and not isinstance(value["id"], bool):
+            failure["id"] = str(value["id"])[:MAX_ID_CHARS]
         try:
             record = parse_record(value)
         except RecordError as exc:
