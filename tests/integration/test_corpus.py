@@ -66,11 +66,11 @@ def reference(corpus, tmp_path_factory) -> Path:
 
 
 def test_jsonl_corpus_gives_rows_a_report_and_a_study_plan(corpus, reference):
-    path, records = corpus
+    _path, records = corpus
     rows = _rows(reference)
     _check_rows_against(records, rows)
-    assert sorted((reference / "annotations" / "abstracts").iterdir())[0].name == "part-00000.jsonl"
-    assert len(list((reference / "annotations" / "abstracts").iterdir())) == 10  # 240 documents / 25
+    parts = sorted(p.name for p in (reference / "annotations" / "abstracts").iterdir())
+    assert parts == [f"part-{n:05d}.jsonl" for n in range(10)]  # 240 documents / 25
     data = report(reference)
     assert data["format"] == "tadoru-corpus-report"
     assert data["totals"]["documents"] == data["totals"]["done"] == 240 and data["totals"]["failed"] == 0
@@ -102,7 +102,9 @@ def test_parquet_corpus_and_parquet_output_hold_the_same_annotations(corpus, ref
     assert proc.returncode == 0, proc.stdout + proc.stderr
     rows = _rows(out)
     assert all(part.suffix == ".parquet" for part in (out / "annotations" / "abstracts").iterdir())
-    key = lambda r: (r["id"], r["start"], r["term"])  # noqa: E731
+    def key(row: dict) -> tuple:
+        return row["id"], row["start"], row["term"]
+
     assert sorted(rows, key=key) == sorted(_rows(reference), key=key)
     assert report(out)["terms"] == report(reference)["terms"]
 

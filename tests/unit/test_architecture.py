@@ -17,8 +17,8 @@ PACKAGE = Path(__file__).resolve().parents[2] / "server" / "tadoru"
 FLOORS = [
     ("version", "paths", "gcpause", "options", "config", "text"),
     ("lexicon",),
-    ("matcher", "compiled_cache"),
-    ("annotate",),
+    ("matcher",),
+    ("annotate", "compiled_cache"),
     ("pages", "review", "client"),
     ("service", "batch"),
     ("cli",),

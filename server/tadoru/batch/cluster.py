@@ -19,7 +19,6 @@ from collections.abc import Callable
 from typing import Any
 
 from tadoru.batch.inputs import BatchError
-from tadoru.batch.runners import Died, Task
 from tadoru.batch.worker import WorkerConfig, init_worker, is_initialised
 
 INSTALL_HINT = "--dask needs Dask's distributed scheduler: pip install 'tadoru[dask]'"
@@ -37,7 +36,7 @@ def parse_address(address: str) -> tuple[str, int | None]:
     return "remote", None
 
 
-def run_on_worker(task: Task, config: WorkerConfig, item: Any) -> dict[str, Any]:
+def run_on_worker(task: Callable[[Any], dict[str, Any]], config: WorkerConfig, item: Any) -> dict[str, Any]:
     """The task as a Dask worker runs it (the plugin set the engine up; this is the fallback)."""
     if not is_initialised():
         init_worker(config)
@@ -47,8 +46,8 @@ def run_on_worker(task: Task, config: WorkerConfig, item: Any) -> dict[str, Any]
 class DaskRunner:
     """Items as Dask tasks, results in the order they finish."""
 
-    def __init__(self, address: str, task: Task, config: WorkerConfig, died: Died, *,
-                 warn: Callable[[str], None]) -> None:
+    def __init__(self, address: str, task: Callable[[Any], dict[str, Any]], config: WorkerConfig,
+                 died: Callable[[Any, str], dict[str, Any]], *, warn: Callable[[str], None], local_workers: int) -> None:
         try:
             from distributed import Client, LocalCluster, as_completed
 
@@ -60,9 +59,7 @@ class DaskRunner:
         self.cluster: Any = None
         try:
             if kind == "local":
-                from tadoru.batch.runners import default_jobs
-
-                self.cluster = LocalCluster(n_workers=count or default_jobs(), threads_per_worker=1, processes=True,
+                self.cluster = LocalCluster(n_workers=count or local_workers, threads_per_worker=1, processes=True,
                                             dashboard_address=None, silence_logs=logging.ERROR)
                 self.client = Client(self.cluster)
             else:

@@ -27,7 +27,7 @@ from typing import Any, TextIO
 from tadoru.batch.corpus_inputs import Chunk, read_chunks
 from tadoru.batch.corpus_report import build_corpus_report, corpus_index_language, render_corpus_index
 from tadoru.batch.corpus_worker import ROW_COLUMNS, ChunkStats, process_chunk
-from tadoru.batch.inputs import INDEX_NAME, REPORT_NAME, STATE_DIR, Inputs
+from tadoru.batch.inputs import INDEX_NAME, REPORT_NAME, STATE_DIR, BatchError, Inputs
 from tadoru.batch.journal import (
     Journal,
     code_fingerprint,
@@ -38,6 +38,7 @@ from tadoru.batch.journal import (
 )
 from tadoru.batch.progress import progress_bar
 from tadoru.batch.runners import default_jobs, run_all
+from tadoru.batch.summary import BatchSummary
 from tadoru.batch.terms import BatchTerms
 from tadoru.batch.worker import WorkerConfig
 from tadoru.options import ReaderOptions
@@ -77,8 +78,6 @@ def write_part(path: Path, columns: dict[str, list[Any]], fmt: str) -> tuple[int
 
 def run_corpus(inputs: Inputs, out_dir: Path, options: Any, journal: Journal, err: TextIO) -> Any:
     """Annotate the corpus files of ``inputs`` into ``out_dir``; see the module docstring."""
-    from tadoru.batch.run import BatchError, BatchSummary
-
     if options.corpus_format == "parquet":
         try:
             import pyarrow  # noqa: F401

@@ -20,7 +20,7 @@ import hashlib
 import json
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -45,18 +45,17 @@ from tadoru.batch.journal import (
 )
 from tadoru.batch.progress import progress_bar
 from tadoru.batch.runners import default_jobs, run_all
+from tadoru.batch.summary import BatchSummary, format_summary
 from tadoru.batch.terms import BatchTerms
 from tadoru.batch.worker import PageJob, WorkerConfig, process_page
 from tadoru.options import OptionError, ReaderOptions
-from tadoru.pages.reader import MAX_ARCHIVE_BYTES, REASONS, PageError
+from tadoru.pages.reader import MAX_ARCHIVE_BYTES, PageError
 from tadoru.text.printable import is_text, printable
 
 __all__ = ["BatchError", "BatchOptions", "BatchSummary", "run_batch"]
 
 #: Failures that the same input bytes will always meet again: a rerun reports them from the
 #: journal instead of retrying.  (Unreadable files, service errors and crashes are retried.)
-#: Failures listed in the printed summary (a corpus can have thousands; report.json lists all).
-MAX_FAILURES_SHOWN = 50
 LASTING_FAILURES = frozenset({"binary", "empty", "oversized", "too-deep", "unparsable", "undecodable", "unsupported"})
 
 
@@ -80,33 +79,6 @@ class BatchOptions:
     dask: str | None = None  # a scheduler address (tcp://host:8786) or local[:N]: the work runs on Dask
     chunk_size: int = DEFAULT_CHUNK_SIZE  # documents per corpus chunk
     corpus_format: str = "jsonl"  # the corpus annotation files: "jsonl" or "parquet"
-
-
-@dataclass(slots=True)
-class BatchSummary:
-    """What happened; ``ok`` is False when any page failed (exit status 1)."""
-
-    out_dir: Path
-    pages: int = 0
-    done: int = 0
-    up_to_date: int = 0
-    failures: list[tuple[str, str, str]] = field(default_factory=list)  # (input, reason, message)
-    terms_to_learn: int = 0
-    seconds: float = 0.0
-    unknown_known: list[str] = field(default_factory=list)
-    unit: str = "page"  # "document" for a corpus run
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
-
-    @property
-    def index(self) -> Path:
-        return self.out_dir / INDEX_NAME
-
-    @property
-    def report(self) -> Path:
-        return self.out_dir / REPORT_NAME
 
 
 def run_batch(paths: list[str], options: BatchOptions, *, out: TextIO | None = None,
@@ -327,30 +299,3 @@ def _write_plan(pages: list[dict[str, Any]], terms: BatchTerms, known_ids: list[
 
 
 # --------------------------------------------------------------------------- running pages
-
-
-# --------------------------------------------------------------------------- summary
-
-
-def format_summary(summary: BatchSummary, out: Path) -> str:
-    """The table printed at the end: counts, then every failed page (or document) with its reason."""
-    shown_out = printable(str(out))  # the folder name is printed too
-    unit = summary.unit
-    rate = summary.done / summary.seconds if summary.seconds > 0 else 0.0
-    lines = [f"tadoru annotate: {summary.pages} {unit}(s) → {shown_out}  ({summary.seconds:.1f} s"
-             + (f", {rate:.1f} {unit}s/s" if summary.done else "") + ")"]
-    rows = [("annotated", summary.done), ("up to date", summary.up_to_date), ("failed", len(summary.failures))]
-    lines += [f"  {label:<11} {count:>6}" for label, count in rows]
-    if summary.failures:
-        shown = summary.failures[:MAX_FAILURES_SHOWN]
-        width = min(60, max(len(f[0]) for f in shown))
-        reason_width = max(len(f[1]) for f in shown)
-        lines.append(f"failed {unit}s:")
-        for rel, reason, message in shown:
-            lines.append(f"  {printable(rel):<{width}}  {reason:<{reason_width}}  {printable(message)}")
-        if len(summary.failures) > len(shown):
-            lines.append(f"  … and {len(summary.failures) - len(shown)} more, every one in {shown_out}/{REPORT_NAME}")
-        lines.append("reasons: " + "; ".join(f"{k} = {REASONS[k]}" for k in sorted({f[1] for f in summary.failures})))
-    lines.append(f"study plan: {shown_out}/{INDEX_NAME} ({summary.terms_to_learn} terms to learn, "
-                 f"prerequisites first); data: {shown_out}/{REPORT_NAME}")
-    return "\n".join(lines) + "\n"

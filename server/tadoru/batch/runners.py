@@ -176,7 +176,7 @@ def make_runner(task: Task, config: WorkerConfig, *, jobs: int, dask: str | None
     if dask is not None:
         from tadoru.batch.cluster import DaskRunner
 
-        return DaskRunner(dask, task, config, died, warn=warn)
+        return DaskRunner(dask, task, config, died, warn=warn, local_workers=default_jobs())
     if jobs <= 1:
         return InProcess(task, config, engine)
     from tadoru.batch.worker import LocalEngine, share_with_forked_workers
