@@ -20,6 +20,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 import bench_batch
+import bench_corpus
 import bench_extension
 import bench_html
 import bench_latency
@@ -29,7 +30,7 @@ import bench_text
 import load_test
 from common import print_table
 
-NAMES = ("text", "html", "startup", "latency", "service", "load", "batch", "extension")
+NAMES = ("text", "html", "startup", "latency", "service", "load", "batch", "corpus", "extension")
 
 
 def _run(name: str, fn: Callable[[], Any], results: dict[str, Any]) -> None:
@@ -82,6 +83,15 @@ def target_rows(r: dict[str, Any]) -> list[list[str]]:
         jobs = {x["jobs"]: x for x in r["batch"] if "jobs" in x}
         rows.append(["batch of 200 pages, --jobs 1 / --jobs 2", "(figure)",
                      f"{jobs[1]['pages_per_s']} / {jobs[2]['pages_per_s']} pages/s"])
+    if r.get("corpus"):
+        corpus = {x["run"]: x for x in r["corpus"]}
+        ratio = corpus["Dask / pool, 2 workers"]["ratio"]
+        speeds = f"{corpus['--dask local:2']['docs_per_s']} vs {corpus['--jobs 2']['docs_per_s']} documents/s"
+        rows.append(["corpus, --dask local:2 vs --jobs 2, documents/s", "≥ 0.8×", f"{ratio:.2f}× ({speeds})"])
+        start = corpus["worker start (new process → engine ready)"]
+        peaks = f"peak {start['peak_mb']} MB ({start['peak_cold_mb']} MB building the cache)"
+        rows.append(["corpus worker start, without / with the compiled-lexicon cache", "(figure)",
+                     f"{start['no_cache_s']} / {start['cache_s']} s, {peaks}"])
     if r.get("extension"):
         for x in r["extension"]:
             rows.append([f"extension, navigation → last highlight, 10k words, {x['lang']}", "(figure)",
@@ -103,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         "service": lambda: bench_service.main(["--seconds", "4" if quick else "8"]),
         "load": lambda: load_test.main(["--seconds", "10", "--rss-requests", "0", "--burst", "50"] if quick else []),
         "batch": lambda: bench_batch.main(["--pages", "40" if quick else "200", "--runs", "1" if quick else "3"]),
+        "corpus": lambda: bench_corpus.main(["--documents", "10000" if quick else "100000"]),
         "extension": lambda: bench_extension.main(["--runs", "2" if quick else "5"]),
     }
     results: dict[str, Any] = {}

@@ -23,6 +23,18 @@ CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_compiled_cache(tmp_path_factory) -> Iterator[None]:
+    """Workers the tests start keep their compiled lexicon in a folder of this run, not ~/.cache."""
+    previous = os.environ.get("TADORU_CACHE_DIR")
+    os.environ["TADORU_CACHE_DIR"] = str(tmp_path_factory.mktemp("compiled-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("TADORU_CACHE_DIR", None)
+    else:
+        os.environ["TADORU_CACHE_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
 def annotator():
     from tadoru import Annotator

@@ -270,3 +270,19 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(scheduler, tmp_pat
     reference = tmp_path / "reference"
     assert run_cli(path, "--out", reference, "--jobs", "1", "--chunk-size", "20").returncode == 0
     assert outputs(out) == outputs(reference)
+
+
+def test_saved_pages_on_dask_give_the_same_copies_as_one_process(tmp_path):
+    """Saved pages travel to Dask workers by path (the folders are shared): the same files come back."""
+    from tests.integration.batch_support import write_articles
+
+    pages = tmp_path / "saved"
+    pages.mkdir()
+    write_articles(pages, 6, seed=3)
+    one = tmp_path / "one"
+    assert run_cli(pages, "--out", one, "--jobs", "1", "--format", "both").returncode == 0
+    dask = tmp_path / "dask"
+    proc = run_cli(pages, "--out", dask, "--dask", "local:2", "--format", "both")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert summary_counts(proc.stdout) == {"annotated": 6, "up to date": 0, "failed": 0}
+    assert outputs(dask) == outputs(one)

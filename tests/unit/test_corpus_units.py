@@ -152,3 +152,17 @@ def test_a_damaged_cache_entry_is_rebuilt(tmp_path):
     compiled, hit = load_compiled(cache_dir=cache)
     assert not hit and len(compiled.lexicon) > 1000
     assert load_compiled(cache_dir=cache)[1]  # rewritten whole
+
+
+def test_jsonl_rows_are_what_json_dumps_writes():
+    import json as json_module
+
+    from tadoru.batch.corpus_run import jsonl_rows
+    from tadoru.batch.corpus_worker import ROW_COLUMNS
+
+    columns = {"id": ["a", "a", 'q"uote'], "term": ["lora", "gpu", "lora"], "start": [0, 5, 10], "end": [4, 8, 14],
+               "exact": ["LoRA", "ＧＰＵ", "x\u2028\\y"], "lang": ["en", "ja", "en"]}
+    expected = "".join(json_module.dumps(dict(zip(ROW_COLUMNS, row, strict=True)), ensure_ascii=False) + "\n"
+                       for row in zip(*(columns[c] for c in ROW_COLUMNS), strict=True))
+    assert jsonl_rows(columns) == expected
+    assert [json_module.loads(line)["exact"] for line in expected.split("\n")[:-1]] == columns["exact"]
