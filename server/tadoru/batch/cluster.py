@@ -88,7 +88,7 @@ class DaskRunner:
         self.count += 1
         future = self.client.submit(run_on_worker, self.task, self.config, item, pure=False,
                                     key=f"tadoru-{self.count}")
-        self.items[future.key] = item
+        self.items[str(future.key)] = item
         self.finished.add(future)
 
     def pending(self) -> int:
@@ -96,7 +96,7 @@ class DaskRunner:
 
     def next_result(self) -> dict[str, Any]:
         future = next(self.finished)
-        item = self.items.pop(future.key)
+        item = self.items.pop(str(future.key))
         try:
             result: dict[str, Any] = future.result()
         except Exception as exc:  # noqa: BLE001 - KilledWorker, a lost connection: the item failed, not the run

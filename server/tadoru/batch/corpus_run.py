@@ -175,7 +175,7 @@ def run_corpus(inputs: Inputs, out_dir: Path, options: Any, journal: Journal, er
                 failures.append({"input": rel, "reason": "outside-input", "message": "a symbolic link that leads "
                                  "out of the folder it is in; not read (--follow-symlinks reads it)"})
                 continue
-            source = {"input": rel, "documents": 0, "chunks": 0,
+            source: dict[str, Any] = {"input": rel, "documents": 0, "chunks": 0,
                       "annotations": str(PurePosixPath(part_name(rel, 0, options.corpus_format)).parent)}
             sources.append(source)
             try:

@@ -109,7 +109,7 @@ def code_fingerprint(package: Path | None = None) -> str:
         for source in files:
             # A missing source is a packaging bug, not a reason to hash ``None`` and carry on.
             modules.append((source.relative_to(package).as_posix(), hashlib.sha256(source.read_bytes()).hexdigest()))
-    libraries = []
+    libraries: list[tuple[str, str | None]] = []
     for dist in ("lxml", "sudachipy", "sudachidict-core", "spacy"):
         try:
             libraries.append((dist, metadata.version(dist)))

@@ -89,10 +89,11 @@ def run_batch(paths: list[str], options: BatchOptions, *, out: TextIO | None = N
     started = time.monotonic()
     _check_options(options)
     inputs = discover(paths, follow_symlinks=options.follow_symlinks)
-    options = replace(options, fmt=_format_for(inputs, options.fmt))
+    fmt = _format_for(inputs, options.fmt)
+    options = replace(options, fmt=fmt)
     out_dir = check_out_dir(options.out_dir, inputs)
-    if options.fmt != "corpus":
-        assign_outputs(inputs, options.fmt)
+    if fmt != "corpus":
+        assign_outputs(inputs, fmt)
     journal = Journal(out_dir)
     try:
         journal.open()
