@@ -262,6 +262,13 @@
       if (second.textContent === main.textContent) second.hidden = true;
       labels.appendChild(main);
       labels.appendChild(second);
+      // How the Japanese label sounds (過学習 → かがくしゅう), for readers who cannot read it yet.
+      var sound = c.reading && typeof c.reading.ja === "string" ? c.reading.ja : "";
+      if (sound && c.label && c.label.ja && !(lang === "en" && second.hidden)) {
+        var said = make(doc, "span", "tadoru-reading", sound);
+        said.setAttribute("lang", "ja");
+        labels.insertBefore(said, lang === "ja" ? second : null);
+      }
       card.appendChild(labels);
 
       var level = Number(c.level);

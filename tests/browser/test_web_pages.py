@@ -138,6 +138,7 @@ def test_done_when_trace_fine_tuning_down_to_machine_learning(page, live_server,
             " && document.querySelector('tadoru-tooltip').shadowRoot.querySelector('.tadoru-definition')", arg=step)
     assert page.locator(f"{TOOLTIP} .tadoru-label-en").inner_text() == "machine learning"
     assert page.locator(f"{TOOLTIP} .tadoru-label-ja").inner_text() == "機械学習"
+    assert page.locator(f"{TOOLTIP} .tadoru-reading").inner_text() == "きかいがくしゅう"  # how 機械学習 sounds
     page.screenshot(path=str(tmp_path / "tooltip-machine-learning.png"))
 
     # back up the chain to fine-tuning, then open its term page from the tooltip

@@ -366,3 +366,9 @@ def test_api_security_headers(live_server):
 def test_json_is_utf8_not_escaped(live_server):
     r = post_json(live_server, "/annotate", {"text": SEED_JA})
     assert "ファインチューニング".encode() in r.content
+
+
+def test_the_api_searches_by_reading(live_server):
+    body = requests.get(f"{live_server.url}/api/v1/terms", params={"q": "かがくしゅう"}, timeout=30).json()
+    assert body["results"][0]["id"] == "overfitting"
+    assert body["results"][0]["reading"] == {"ja": "かがくしゅう"}

@@ -317,6 +317,12 @@ def test_term_page_content(client):
     assert 'class="trace-svg"' in text and 'data-term="machine-learning"' in text
     assert 'class="term-list used-by-list"' in text and 'data-term="lora"' in text
     assert "wikipedia.org" in text
+    assert 'class="label-reading"' not in text  # katakana needs no reading
+
+
+def test_term_page_shows_how_a_kanji_label_is_read(client):
+    text = client.get("/terms/overfitting?lang=en").text
+    assert '<span class="label-reading" lang="ja">かがくしゅう</span>' in text
 
 
 def test_term_page_by_label_redirects_and_unknown_is_404(client):

@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from tadoru.text.normalize import normalize_label
+from tadoru.text.readings import has_kanji, is_kana, reading, to_hiragana
 
 LANGS = ("en", "ja")
 
@@ -82,7 +83,17 @@ class Concept:
             "deeper": list(self.deeper),
             "related": list(self.related),
             "links": self.links,
+            **self.reading_field(),
         }
+
+    def reading_field(self) -> dict[str, Any]:
+        """``{"reading": {"ja": "かがくしゅう"}}`` when the Japanese label has kanji Sudachi can read.
+
+        (A katakana or Latin label is its own pronunciation guide.)
+        """
+        label = self.labels["ja"][0]
+        sound = reading(label) if has_kanji(label) else None
+        return {"reading": {"ja": sound}} if sound else {}
 
 
 class Lexicon:
@@ -136,6 +147,19 @@ class Lexicon:
                 ids = index.setdefault(normalize_label(label), [])
                 if concept.id not in ids:
                     ids.append(concept.id)
+        return index
+
+    @cached_property
+    def reading_index(self) -> dict[str, list[str]]:
+        """Hiragana reading of every Japanese label → concept ids, for search by sound."""
+        index: dict[str, list[str]] = {}
+        for concept in self:
+            for label in concept.labels["ja"]:
+                sound = reading(label)
+                if sound:
+                    ids = index.setdefault(sound.replace("・", ""), [])
+                    if concept.id not in ids:
+                        ids.append(concept.id)
         return index
 
     @cached_property
@@ -215,6 +239,21 @@ class Lexicon:
                 rank = (tier, len(label), concept_id)
                 if concept_id not in best or rank < best[concept_id]:
                     best[concept_id] = rank
+        sound = to_hiragana(q).replace("・", "").replace(" ", "")
+        if is_kana(sound):  # かがくしゅう finds 過学習, ふぁいんちゅーにんぐ ファインチューニング
+            for said, ids in self.reading_index.items():
+                if said == sound:
+                    tier = 0
+                elif said.startswith(sound):
+                    tier = 1
+                elif sound in said:
+                    tier = 2
+                else:
+                    continue
+                for concept_id in ids:
+                    rank = (tier, len(said), concept_id)
+                    if concept_id not in best or rank < best[concept_id]:
+                        best[concept_id] = rank
         exact_id = query.strip().lower()
         if exact_id in self.concepts:
             best[exact_id] = (0, 0, exact_id)

@@ -259,6 +259,9 @@ def openapi_document() -> dict[str, Any]:
                         "deeper": {"type": "array", "items": {"type": "string"}},
                         "related": {"type": "array", "items": {"type": "string"}},
                         "links": {"type": "object"},
+                        "reading": {"type": "object", "properties": {"ja": {"type": "string"}},
+                                    "description": "The Japanese label's reading in hiragana (過学習 → かがくしゅう), "
+                                                   "present when that label has kanji."},
                     },
                 },
                 "SearchResponse": {

@@ -1,0 +1,41 @@
+"""Readings (issue 14 #4): a reader who hears a term but cannot write it still finds it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tadoru.text.readings import is_kana, reading, to_hiragana
+
+
+@pytest.mark.parametrize(("label", "expected"), [
+    ("過学習", "かがくしゅう"),
+    ("機械学習", "きかいがくしゅう"),
+    ("自己注意機構", "じこちゅういきこう"),
+    ("ファインチューニング", "ふぁいんちゅーにんぐ"),
+    ("LoRAモデル", None),  # a part without a kana reading: no reading rather than a wrong one
+    ("", None),
+])
+def test_labels_read_as_sudachi_reads_them(label, expected):
+    assert reading(label) == expected
+
+
+def test_kana_helpers():
+    assert to_hiragana("カガクシュウ・ー") == "かがくしゅう・ー"
+    assert is_kana("かがくしゅう") and is_kana("ファイン") and not is_kana("過学習") and not is_kana("lora")
+
+
+@pytest.mark.parametrize(("query", "first"), [
+    ("かがくしゅう", "overfitting"),
+    ("カガクシュウ", "overfitting"),
+    ("きかいがくしゅう", "machine-learning"),
+    ("ふぁいんちゅーにんぐ", "fine-tuning"),
+    ("きょうかがくしゅう", "reinforcement-learning"),
+])
+def test_search_finds_a_term_by_its_reading(lexicon, query, first):
+    assert lexicon.search(query)[0].id == first
+
+
+def test_a_card_carries_the_reading_of_a_kanji_label_only(lexicon):
+    assert lexicon["overfitting"].to_card()["reading"] == {"ja": "かがくしゅう"}
+    assert "reading" not in lexicon["fine-tuning"].to_card()  # katakana is its own guide
+
