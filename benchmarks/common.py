@@ -27,6 +27,25 @@ def best_of(fn: Callable[[], Any], repeat: int = 3) -> float:
     return min(times)
 
 
+def cold_and_warm(fn: Callable[[], Any], repeat: int = 5) -> tuple[float, float]:
+    """The first call's time (cold: caches, lazily built tables, the allocator not yet warm) and
+    the median of the next ``repeat`` calls (warm), in seconds.
+
+    A baseline timed once on a fresh object is timed cold (issue 20: spaCy's PhraseMatcher ran
+    at about half its speed on its first call), so every method is measured both ways and
+    compared warm to warm.
+    """
+    t0 = time.perf_counter()
+    fn()
+    cold = time.perf_counter() - t0
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return cold, statistics.median(times)
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 

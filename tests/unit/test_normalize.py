@@ -128,3 +128,17 @@ def test_ascii_split_gives_the_same_copy_and_map_as_the_whole_text_pass(text, fo
     assert fast.text == slow.text
     for i in range(len(fast.text)):
         assert fast.original_span(i, i + 1) == slow.original_span(i, i + 1), (text, i)
+
+
+def test_the_limit_holds_with_and_without_characters_that_expand():
+    """The copy's length is bounded as it is built (ordinary text pays no pre-pass), and text
+    holding a character that triples or more is counted in C before any of it is mapped."""
+    from tadoru.text.normalize import TextTooLong, normalize
+
+    with pytest.raises(TextTooLong):
+        normalize("ｱｲｳ" * 10, limit=20)  # half-width katakana: one character each, 30 > 20
+    assert normalize("ｱｲｳ" * 10, limit=30).text == "アイウ" * 10
+    hostile = "\ufdfa" * (1 << 20)  # (its time is a row of benchmarks/reliability.py)
+    with pytest.raises(TextTooLong) as caught:
+        normalize(hostile, limit=2 * len(hostile) + 1024)
+    assert caught.value.length > caught.value.limit
