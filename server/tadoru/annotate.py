@@ -175,7 +175,7 @@ class Annotator:
             return [], None
         candidates, cut = self.compiled.find(text, breaks)
         edges = self.compiled.word_edges(text) if any(c.unverified for c in candidates) else None
-        chosen = self._in_context(resolve_overlaps(candidates, edges))
+        chosen = self._in_context(not_names_or_code(text, resolve_overlaps(candidates, edges), self.lexicon))
         return self._for_reader(text, chosen, opts, known_found), cut
 
     # ------------------------------------------------------------------ rules
@@ -230,6 +230,58 @@ class Annotator:
             if cid:
                 ids.add(cid)
         return ids
+
+
+#: Words that may stand before an acronym in ordinary prose and headings ("In ML", "For AI"): a
+#: capitalised neighbour among them does not make the acronym part of a product name.
+_FUNCTION_WORDS = frozenset(["a", "an", "and", "are", "as", "at", "be", "before", "by", "can", "do", "does", "for", "from", "how", "if", "in", "into", "is", "it", "its", "more", "new", "not", "of", "on", "or", "our", "than", "that", "the", "their", "this", "to", "use", "using", "versus", "via", "vs", "was", "we", "what", "when", "where", "which", "who", "why", "will", "with", "without", "your", "all", "any", "about", "after", "every", "some"])
+_ACRONYM = re.compile(r"[A-Z][A-Z0-9]{1,3}")
+_NAME_WORD = re.compile(r"[A-Z][a-z][A-Za-z0-9]*")
+_IDENTIFIER = re.compile(r"[A-Za-z_]")
+#: The category of libraries and products: a code identifier can be one of them, not a concept.
+LIBRARY_CATEGORY = "tools-products"
+
+
+def not_names_or_code(text: str, chosen: list[Candidate], lexicon: Lexicon) -> list[Candidate]:
+    """Drop terms that are part of a product name or of code (issue 14, classes of misleading aliases).
+
+    * An acronym label next to a capitalised word that no label covers is part of a name:
+      "LM" in "LM Studio", "ML" in "Core ML" or "Azure ML" — the product is not the concept
+      (a product the lexicon knows is a longer label and has already won).
+    * A word of a dotted module path ("transformers" in ``transformers.agents``, ``model`` in
+      ``model.fit``) is code: only a library or product concept may be marked there.
+    """
+    if not chosen:
+        return chosen
+    kept: list[Candidate] = []
+    n = len(text)
+    for c in chosen:
+        start, end = c.start, c.end
+        if _IDENTIFIER.match(text, end + 1 if end < n and text[end] == "." else n) or (
+                start >= 2 and text[start - 1] == "." and (text[start - 2].isalnum() or text[start - 2] == "_")):
+            if lexicon.concepts[c.concept].category != LIBRARY_CATEGORY:
+                continue
+        elif _ACRONYM.fullmatch(text, start, end) and (_name_word_after(text, end) or _name_word_before(text, start)):
+            continue
+        kept.append(c)
+    return kept
+
+
+def _name_word_after(text: str, end: int) -> bool:
+    if not text.startswith(" ", end):
+        return False
+    m = _NAME_WORD.match(text, end + 1)
+    return m is not None and m.group().lower() not in _FUNCTION_WORDS and (m.end() == len(text) or not text[m.end()].isalnum())
+
+
+def _name_word_before(text: str, start: int) -> bool:
+    if start < 2 or text[start - 1] != " ":
+        return False
+    i = start - 1
+    while i > 0 and (text[i - 1].isalnum()):
+        i -= 1
+    word = text[i : start - 1]
+    return bool(_NAME_WORD.fullmatch(word)) and word.lower() not in _FUNCTION_WORDS
 
 
 def _options(options: ReaderOptions | None, kwargs: dict[str, Any]) -> ReaderOptions:

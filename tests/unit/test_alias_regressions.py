@@ -72,7 +72,31 @@ CASES = [
  ("I generated the image with SD and a LoRA in ComfyUI.", "SD", "stable-diffusion"),
  ("Hmm, the neural network and the LLM disagree.", "Hmm", None),
  ("隠れマルコフモデル(HMM)は音声認識で使われた。", "HMM", "hidden-markov-model"),
+ # The classes behind LM Studio / Core ML and transformers.agents (not_names_or_code): an acronym
+ # inside a product name, a word of a module path.
+ ("Azure ML hosts the neural network and the large language model.", "ML", None),
+ ("Google AI released a large language model and a neural network.", "AI", None),
+ ("In ML, a neural network learns from training data.", "ML", "machine-learning"),
+ ("For AI, the neural network needs training data.", "AI", "artificial-intelligence"),
+ ("from transformers.agents import CodeAgent", "transformers", None),
+ ("Call model.fit() on the neural network in PyTorch.", "model", None),
+ ("Pass numpy.array inputs to the neural network.", "numpy", "numpy"),
+ ("The transformer model uses self-attention.", "transformer model", "transformer"),
 ]
+
+
+def test_everyday_words_must_be_ambiguous_or_case_sensitive():
+    """The class rule behind 精度/特徴/function/iteration: the checker refuses a new everyday-word label."""
+    from tadoru.lexicon.checks import check_everyday_words
+    from tadoru.lexicon.model import Concept
+
+    def concept(label: str, **marks: frozenset[str]) -> Concept:
+        return Concept(id="x", labels={"en": (label,), "ja": ("エックス",)}, definition={"en": "d", "ja": "d"},
+                       level=1, category="basics", **marks)
+
+    assert [p.severity for p in check_everyday_words({"x": concept("Functions")})] == ["warning"]
+    assert check_everyday_words({"x": concept("function", ambiguous_labels=frozenset({"function"}))}) == []
+    assert check_everyday_words({"x": concept("gradient descent")}) == []
 
 
 @pytest.mark.parametrize(("sentence", "surface", "expected"), CASES,
