@@ -104,12 +104,13 @@ def test_annotator_is_built_once_and_kept(app, annotator):
 
 
 def test_service_starts_when_the_lexicon_cannot_load(monkeypatch):
-    import tadoru.annotate
+    import tadoru.compiled_cache
 
     def broken(*args, **kwargs):
         raise OSError("disk on fire")
 
-    monkeypatch.setattr(tadoru.annotate, "load_lexicon", broken)
+    monkeypatch.setattr(tadoru.compiled_cache, "load_lexicon", broken)
+    monkeypatch.setattr(tadoru.compiled_cache, "_read", lambda path: None)  # as on a first start
     app = create_app({"TESTING": True})
     client = app.test_client()
     health = client.get("/api/v1/health")

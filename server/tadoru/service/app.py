@@ -42,9 +42,12 @@ def build_annotator() -> Any:
     anyway (a missing schema, say), the service still starts with an empty lexicon and says why.
     """
     from tadoru.annotate import Annotator
+    from tadoru.compiled_cache import load_compiled
 
     try:
-        return Annotator()
+        # From the compiled lexicon on disk when the lexicon files are unchanged: a restart (or a
+        # new instance behind a load balancer) skips a second of validating and compiling.
+        return Annotator(compiled=load_compiled()[0])
     except Exception as exc:
         log.exception("could not load the lexicon")
         empty = Lexicon({}, [Problem("lexicon", None, None, f"could not load the lexicon: {exc}")], [])
