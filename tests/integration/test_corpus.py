@@ -286,3 +286,14 @@ def test_saved_pages_on_dask_give_the_same_copies_as_one_process(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert summary_counts(proc.stdout) == {"annotated": 6, "up to date": 0, "failed": 0}
     assert outputs(dask) == outputs(one)
+
+
+def test_a_corpus_through_a_running_service_gives_the_same_files(live_server, tmp_path):
+    """``--server URL`` annotates each document through the API; the files are those of one process."""
+    records = documents(40, seed=9)
+    path = write_jsonl(tmp_path / "small.jsonl", records)
+    here, there = tmp_path / "here", tmp_path / "there"
+    assert run_cli(path, "--out", here, "--jobs", "1", "--chunk-size", "15").returncode == 0
+    proc = run_cli(path, "--out", there, "--server", live_server.url, "--jobs", "2", "--chunk-size", "15")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert outputs(there) == outputs(here)
