@@ -39,3 +39,20 @@ def test_a_card_carries_the_reading_of_a_kanji_label_only(lexicon):
     assert lexicon["overfitting"].to_card()["reading"] == {"ja": "かがくしゅう"}
     assert "reading" not in lexicon["fine-tuning"].to_card()  # katakana is its own guide
 
+
+
+def test_the_shipped_readings_file_is_up_to_date():
+    """lexicon/readings.tsv is what scripts/readings writes for today's labels (run it after editing them)."""
+    from tadoru.lexicon.load import load_lexicon
+    from tadoru.paths import lexicon_dir
+    from tadoru.text.readings import READINGS_FILE, readings_table
+
+    shipped = (lexicon_dir() / READINGS_FILE).read_text(encoding="utf-8")
+    assert shipped == readings_table(load_lexicon(use_env=False)), "stale: run python scripts/readings"
+
+
+@pytest.mark.parametrize("label", ["1×1畳み込み", "OpenAI Five", "1ショット学習"])
+def test_no_reading_is_guessed_for_symbols_digits_or_spaces(label):
+    from tadoru.text.readings import sudachi_reading
+
+    assert sudachi_reading(label) is None  # Sudachi would say キゴウ ("symbol") or イチ for "one"

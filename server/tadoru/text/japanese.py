@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 import threading
-from functools import cached_property
+from functools import lru_cache
 from typing import Any
 
 # Split mode C keeps dictionary compounds whole (富裕層, 大規模言語モデル), which is exactly the
@@ -24,27 +24,37 @@ _MAX_WINDOW = 1000  # characters; far below Sudachi's 49,149-byte input limit
 _MARGIN = 100
 
 
+#: Guards the one Sudachi tokenizer of the process: SudachiPy tokenizers must not be entered from
+#: two threads at once.
+SUDACHI_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def sudachi() -> tuple[Any, Any]:
+    """The Sudachi tokenizer and split mode of spaCy's Japanese pipeline, one per process.
+
+    spaCy's own ``JapaneseTokenizer.__call__`` also builds tags, lemmas and readings for
+    every token — eight times the cost of the segmentation, which is all a word-edge
+    question needs (measured: 280 µs vs 34 µs per sentence).  So the segmentation is asked
+    of the very Sudachi tokenizer spaCy configured, with spaCy's split mode.  Word edges and
+    label readings (``tadoru.text.readings``) share it: a second tokenizer maps the 200 MB
+    dictionary a second time, and its pages count twice in the worker's memory (+134 MB).
+    Use it under ``SUDACHI_LOCK``.
+    """
+    import spacy
+    from sudachipy import SplitMode
+
+    ja_tokenizer: Any = spacy.blank("ja", config=_SPACY_CONFIG).tokenizer  # spaCy's JapaneseTokenizer
+    mode = {"A": SplitMode.A, "B": SplitMode.B, "C": SplitMode.C}[ja_tokenizer.split_mode or "A"]
+    return ja_tokenizer.tokenizer, mode
+
+
 class JapaneseTokenizer:
-    """A lazily built spaCy Japanese tokenizer, safe to share between threads."""
+    """Word edges from the process's Sudachi tokenizer (``sudachi()``), safe to share between threads."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-
-    @cached_property
+    @property
     def _sudachi(self) -> tuple[Any, Any]:
-        """The Sudachi tokenizer and split mode of spaCy's Japanese pipeline.
-
-        spaCy's own ``JapaneseTokenizer.__call__`` also builds tags, lemmas and readings for
-        every token — eight times the cost of the segmentation, which is all a word-edge
-        question needs (measured: 280 µs vs 34 µs per sentence).  So the segmentation is asked
-        of the very Sudachi tokenizer spaCy configured, with spaCy's split mode.
-        """
-        import spacy
-        from sudachipy import SplitMode
-
-        ja_tokenizer: Any = spacy.blank("ja", config=_SPACY_CONFIG).tokenizer  # spaCy's JapaneseTokenizer
-        mode = {"A": SplitMode.A, "B": SplitMode.B, "C": SplitMode.C}[ja_tokenizer.split_mode or "A"]
-        return ja_tokenizer.tokenizer, mode
+        return sudachi()
 
     def load(self) -> None:
         """Load the dictionary now (it takes a moment) instead of on the first request."""
@@ -56,7 +66,7 @@ class JapaneseTokenizer:
             return {0}
         tokenizer, mode = self._sudachi
         text = _LONE_SURROGATE.sub("\ufffd", text)  # Sudachi takes UTF-8 only; same length
-        with self._lock:  # SudachiPy tokenizers must not be entered from two threads at once
+        with SUDACHI_LOCK:
             morphemes = tokenizer.tokenize(text, mode)
             edges = {m.begin() for m in morphemes}
         edges.add(len(text))
