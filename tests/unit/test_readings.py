@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tadoru.text.readings import is_kana, reading, to_hiragana
+from tadoru.lexicon.readings import reading
+from tadoru.text.readings import is_kana, to_hiragana
 
 
 @pytest.mark.parametrize(("label", "expected"), [
@@ -44,8 +45,8 @@ def test_a_card_carries_the_reading_of_a_kanji_label_only(lexicon):
 def test_the_shipped_readings_file_is_up_to_date():
     """lexicon/readings.tsv is what scripts/readings writes for today's labels (run it after editing them)."""
     from tadoru.lexicon.load import load_lexicon
+    from tadoru.lexicon.readings import READINGS_FILE, readings_table
     from tadoru.paths import lexicon_dir
-    from tadoru.text.readings import READINGS_FILE, readings_table
 
     shipped = (lexicon_dir() / READINGS_FILE).read_text(encoding="utf-8")
     assert shipped == readings_table(load_lexicon(use_env=False)), "stale: run python scripts/readings"

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from tadoru.lexicon.readings import reading
 from tadoru.text.normalize import normalize_label
-from tadoru.text.readings import has_kanji, is_kana, reading, to_hiragana
+from tadoru.text.readings import has_kanji, is_kana, to_hiragana
 
 LANGS = ("en", "ja")
 

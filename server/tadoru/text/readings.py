@@ -10,8 +10,6 @@ read in kana (Latin letters, digits: "LoRAモデル") has no reading.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Any
 
 from tadoru.text.japanese import SUDACHI_LOCK, sudachi
 
@@ -35,43 +33,6 @@ def has_kanji(text: str) -> bool:
     return _KANJI.search(text) is not None
 
 
-READINGS_FILE = "readings.tsv"
-
-
-@lru_cache(maxsize=1)
-def shipped_readings() -> dict[str, str]:
-    """``lexicon/readings.tsv``: every shipped Japanese label with its reading ("" for none).
-
-    Written at build time by ``scripts/readings`` (a test keeps it in step with the lexicon and
-    Sudachi).  Looking a reading up in Sudachi touches its dictionary's word records, about 60 MB
-    of pages that then count in every service worker's memory; a file of 4,400 lines does not.
-    """
-    from tadoru.paths import lexicon_dir
-
-    table: dict[str, str] = {}
-    try:
-        text = (lexicon_dir() / READINGS_FILE).read_text(encoding="utf-8")
-    except OSError:
-        return table
-    for line in text.splitlines():
-        label, _, sound = line.partition("\t")
-        if label and not line.startswith("#"):
-            table[label] = sound
-    return table
-
-
-@lru_cache(maxsize=65536)
-def reading(label: str) -> str | None:
-    """The label's reading in hiragana, or ``None`` when part of it has no kana reading.
-
-    Shipped labels are read from ``lexicon/readings.tsv``; others (a team's own lexicon) from Sudachi.
-    """
-    shipped = shipped_readings().get(label)
-    if shipped is not None:
-        return shipped or None
-    return sudachi_reading(label)
-
-
 def sudachi_reading(label: str) -> str | None:
     """The reading Sudachi's dictionary gives (what ``scripts/readings`` writes to the file)."""
     if not label or len(label) > 200:
@@ -89,10 +50,3 @@ def sudachi_reading(label: str) -> str | None:
         return None
     return to_hiragana(sound)
 
-
-def readings_table(lexicon: Any) -> str:
-    """The content of ``readings.tsv`` for ``lexicon``: its Japanese labels, sorted, read by Sudachi."""
-    labels = sorted({label for concept in lexicon for label in concept.labels["ja"]})
-    lines = [f"{label}\t{sudachi_reading(label) or ''}" for label in labels]
-    return ("# Japanese label <TAB> reading in hiragana (empty: none). Written by scripts/readings; do not edit.\n"
-            + "\n".join(lines) + "\n")
