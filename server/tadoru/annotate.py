@@ -257,8 +257,13 @@ def not_names_or_code(text: str, chosen: list[Candidate], lexicon: Lexicon) -> l
     n = len(text)
     for c in chosen:
         start, end = c.start, c.end
-        if _IDENTIFIER.match(text, end + 1 if end < n and text[end] == "." else n) or (
-                start >= 2 and text[start - 1] == "." and (text[start - 2].isalnum() or text[start - 2] == "_")):
+        after = text[end] if end < n else ""
+        before = text[start - 1] if start else ""
+        if after != "." and before != "." and after != " " and before != " ":
+            kept.append(c)  # most terms (all of running Japanese): neither rule can apply
+            continue
+        if (after == "." and _IDENTIFIER.match(text, end + 1)) or (
+                before == "." and start >= 2 and (text[start - 2].isalnum() or text[start - 2] == "_")):
             if lexicon.concepts[c.concept].category != LIBRARY_CATEGORY:
                 continue
         elif _ACRONYM.fullmatch(text, start, end) and (_name_word_after(text, end) or _name_word_before(text, start)):
