@@ -43,7 +43,6 @@ def _map_text(chunk: str, fold: bool) -> str:
     return "".join(" " if c in SEPARATORS else c for c in out)
 
 
-@lru_cache(maxsize=2)
 def _tables(fold: bool) -> tuple[dict[int, str], dict[int, str], re.Pattern[str]]:
     """The translate tables (all regular characters; ASCII only) and the regex for irregular ones.
 
@@ -51,8 +50,24 @@ def _tables(fold: bool) -> tuple[dict[int, str], dict[int, str], re.Pattern[str]
     context; everything else (ligatures, ``İ``, combining marks, ー, ・, astral characters)
     is found by the regex and normalised cluster by cluster.
     """
+    return _classes(fold)[:3]
+
+
+def _expanders(fold: bool) -> re.Pattern[str]:
+    """Characters whose copy is three or more characters long (U+FDFA, ㍿, ﬃ…), and every astral one.
+
+    Without them a copy is at most twice the text, within every limit the matcher sets, so the
+    C pre-count (``_check_growth``) runs only for text that holds one.
+    """
+    return _classes(fold)[3]
+
+
+@lru_cache(maxsize=2)
+def _classes(fold: bool) -> tuple[dict[int, str], dict[int, str], re.Pattern[str], re.Pattern[str]]:
+    """``_tables`` and ``_expanders`` from one pass over the BMP (each character mapped once)."""
     table: dict[int, str] = {}
     irregular: list[str] = []
+    big: list[str] = []
     for cp in range(0x10000):
         if 0xD800 <= cp <= 0xDFFF:
             continue  # lone surrogates pass through unchanged
@@ -60,6 +75,8 @@ def _tables(fold: bool) -> tuple[dict[int, str], dict[int, str], re.Pattern[str]
         mapped = _map_text(ch, fold)
         if len(mapped) != 1 or unicodedata.combining(ch) or ch in _COMBINING_EXTRA or mapped in (LONG_VOWEL, NAKAGURO):
             irregular.append(ch)
+            if len(mapped) > 2:
+                big.append(ch)
         elif mapped != ch:
             table[cp] = mapped
     combining = "".join(c for c in irregular if unicodedata.combining(c) or c in _COMBINING_EXTRA)
@@ -68,7 +85,8 @@ def _tables(fold: bool) -> tuple[dict[int, str], dict[int, str], re.Pattern[str]
     )
     ascii_table = {cp: mapped for cp, mapped in table.items() if cp < 0x80}
     assert not any(c.isascii() for c in irregular), "ASCII is never irregular: normalize() relies on it"
-    return table, ascii_table, pattern
+    expanders = re.compile(f"[{_char_class(big)}\U00010000-\U0010ffff]")
+    return table, ascii_table, pattern, expanders
 
 
 def _char_class(chars: str | list[str]) -> str:
@@ -195,18 +213,6 @@ def _check_growth(text: str, limit: int, fold: bool) -> None:
 _GROWTH_PIECE = 1 << 16
 
 
-@lru_cache(maxsize=2)
-def _expanders(fold: bool) -> re.Pattern[str]:
-    """Characters whose copy is three or more characters long (U+FDFA, ㍿, ﬃ…), and every astral one.
-
-    Without them a copy is at most twice the text, within every limit the matcher sets, so the
-    C pre-count above runs only for text that holds one.
-    """
-    big = [chr(cp) for cp in range(0x80, 0x10000)
-           if not 0xD800 <= cp <= 0xDFFF and len(_map_text(chr(cp), fold)) > 2]
-    return re.compile(f"[{_char_class(big)}\U00010000-\U0010ffff]")
-
-
 def _normalize_span(builder: _Builder, text: str, a: int, b: int, table: dict[int, str], irregular: re.Pattern[str]) -> None:
     """``text[a:b]`` into ``builder``: irregular clusters one by one, the rest by one translate."""
     for m in irregular.finditer(text, a, b):
@@ -325,10 +331,8 @@ _SPACE_RUN = re.compile(" {2,}")
 
 def warm_up() -> None:
     """Build the translate tables now rather than on the first request."""
-    _tables(True)
-    _tables(False)
-    _expanders(True)
-    _expanders(False)
+    _classes(True)
+    _classes(False)
 
 
 if sys.maxunicode < 0x10FFFF:  # pragma: no cover - every supported CPython is wide
