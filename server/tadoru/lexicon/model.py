@@ -224,39 +224,33 @@ class Lexicon:
         q = normalize_label(query)
         if not q:
             return []
-        joined_q = q.replace(" ", "")
         best: dict[str, tuple[int, int, str]] = {}
-        for label, ids in self.label_index.items():
-            joined = label.replace(" ", "")
-            if label == q or joined == joined_q:
-                tier = 0
-            elif label.startswith(q) or joined.startswith(joined_q):
-                tier = 1
-            elif q in label or joined_q in joined:
-                tier = 2
-            else:
-                continue
-            for concept_id in ids:
-                rank = (tier, len(label), concept_id)
-                if concept_id not in best or rank < best[concept_id]:
-                    best[concept_id] = rank
+        _rank_into(best, self.label_index, q)
         sound = to_hiragana(q).replace("・", "").replace(" ", "")
         if is_kana(sound):  # かがくしゅう finds 過学習, ふぁいんちゅーにんぐ ファインチューニング
-            for said, ids in self.reading_index.items():
-                if said == sound:
-                    tier = 0
-                elif said.startswith(sound):
-                    tier = 1
-                elif sound in said:
-                    tier = 2
-                else:
-                    continue
-                for concept_id in ids:
-                    rank = (tier, len(said), concept_id)
-                    if concept_id not in best or rank < best[concept_id]:
-                        best[concept_id] = rank
+            _rank_into(best, self.reading_index, sound)
         exact_id = query.strip().lower()
         if exact_id in self.concepts:
             best[exact_id] = (0, 0, exact_id)
         ordered = sorted(best, key=best.__getitem__)
         return [self.concepts[i] for i in ordered[:limit]]
+
+
+def _rank_into(best: dict[str, tuple[int, int, str]], index: dict[str, list[str]], q: str) -> None:
+    """Rank every key of ``index`` that matches ``q`` (exact, then prefix, then anywhere; spaces
+    ignored as well), keeping each concept's best rank in ``best``."""
+    joined_q = q.replace(" ", "")
+    for key, ids in index.items():
+        joined = key.replace(" ", "")
+        if key == q or joined == joined_q:
+            tier = 0
+        elif key.startswith(q) or joined.startswith(joined_q):
+            tier = 1
+        elif q in key or joined_q in joined:
+            tier = 2
+        else:
+            continue
+        for concept_id in ids:
+            rank = (tier, len(key), concept_id)
+            if concept_id not in best or rank < best[concept_id]:
+                best[concept_id] = rank
