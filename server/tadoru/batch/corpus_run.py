@@ -18,19 +18,22 @@ cluster, and a chunk run twice (a worker died after finishing it) writes the sam
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 
 from tadoru.batch.corpus_inputs import Chunk, read_chunks
-from tadoru.batch.corpus_report import build_corpus_report, corpus_index_language, render_corpus_index
+from tadoru.batch.corpus_report import (
+    build_corpus_report,
+    corpus_index_language,
+    failure_place,
+    render_corpus_index,
+)
 from tadoru.batch.corpus_worker import ROW_COLUMNS, ChunkStats, process_chunk
 from tadoru.batch.inputs import INDEX_NAME, REPORT_NAME, STATE_DIR, BatchError, Inputs
 from tadoru.batch.journal import (
     Journal,
-    code_fingerprint,
     outputs_intact,
     page_fingerprint,
     remove_stale_temporaries,
@@ -40,8 +43,6 @@ from tadoru.batch.progress import progress_bar
 from tadoru.batch.runners import default_jobs, run_all
 from tadoru.batch.summary import BatchSummary
 from tadoru.batch.terms import BatchTerms
-from tadoru.batch.worker import WorkerConfig
-from tadoru.options import ReaderOptions
 from tadoru.pages.reader import PageError
 from tadoru.text.printable import is_text, printable
 
@@ -105,24 +106,12 @@ def run_corpus(inputs: Inputs, out_dir: Path, options: Any, journal: Journal, er
     summary = BatchSummary(out_dir, unit="document")
     removed = remove_stale_temporaries(out_dir)
     terms = BatchTerms(options)
-    known_ids: list[str] = []
-    for name in options.known:
-        cid = terms.resolve(name)
-        if cid is None:
-            summary.unknown_known.append(name)
-        elif cid not in known_ids:
-            known_ids.append(cid)
-    if summary.unknown_known:
-        err.write(f"--known: not terms of the lexicon, ignored: {', '.join(summary.unknown_known)}\n")
-    engine_fp = hashlib.sha256(f"{code_fingerprint()}\n{terms.fingerprint}".encode()).hexdigest()
+    known_ids, summary.unknown_known = terms.resolve_known(options.known, err)
+    engine_fp = terms.engine_fingerprint()
     chunk_options = {"format": "corpus", "corpus_format": options.corpus_format, "chunk_size": options.chunk_size,
                      "lang": options.lang, "level": options.level, "first_only": options.first_only,
                      "known": sorted(known_ids)}
-    reader = ReaderOptions(lang=options.lang, level=options.level, first_only=options.first_only,
-                           known=tuple(sorted(known_ids)))
-    config = WorkerConfig(out_dir=str(out_dir), options=reader,
-                          lexicon_dirs=tuple(str(Path(p).resolve()) for p in options.lexicon_dirs),
-                          server_url=options.server_url, cards=terms.all_cards)
+    config = terms.worker_config(out_dir, known_ids)
     show_progress = not options.quiet and err.isatty()
     if removed and show_progress:
         err.write(f"removed {removed} unfinished file(s) left by an interrupted run\n")
@@ -206,7 +195,7 @@ def run_corpus(inputs: Inputs, out_dir: Path, options: Any, journal: Journal, er
             progress=progress, summary=summary, err=err)
 
     summary.pages = summary.done + summary.up_to_date + len(failures)
-    summary.failures = sorted((_place(f), f["reason"], f["message"]) for f in failures)
+    summary.failures = sorted((failure_place(f), f["reason"], f["message"]) for f in failures)
     report = build_corpus_report(stats, failures, sources, terms.card, known=known_ids, level=options.level,
                                  options={**chunk_options, "known": sorted(known_ids)})
     summary.terms_to_learn = report["totals"]["reading_order"]
@@ -228,12 +217,6 @@ def _read_counts(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return counts if isinstance(counts, dict) and isinstance(counts.get("stats"), dict) else None
-
-
-def _place(failure: dict[str, Any]) -> str:
-    from tadoru.batch.corpus_report import failure_place
-
-    return failure_place(failure)
 
 
 def _remove_stale_parts(out_dir: Path, source: str, chunks: int, fmt: str) -> None:

@@ -16,7 +16,6 @@ page is independent of the others, so the outputs do not depend on ``--jobs``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 import time
@@ -36,7 +35,6 @@ from tadoru.batch.inputs import (
 )
 from tadoru.batch.journal import (
     Journal,
-    code_fingerprint,
     file_sha256,
     outputs_intact,
     page_fingerprint,
@@ -47,7 +45,7 @@ from tadoru.batch.progress import progress_bar
 from tadoru.batch.runners import default_jobs, run_all
 from tadoru.batch.summary import BatchSummary, format_summary
 from tadoru.batch.terms import BatchTerms
-from tadoru.batch.worker import PageJob, WorkerConfig, process_page
+from tadoru.batch.worker import PageJob, process_page
 from tadoru.options import OptionError, ReaderOptions
 from tadoru.pages.reader import MAX_ARCHIVE_BYTES, PageError
 from tadoru.text.printable import is_text, printable
@@ -170,25 +168,13 @@ def _run(inputs: Inputs, out_dir: Path, options: BatchOptions, journal: Journal,
     summary = BatchSummary(out_dir, pages=len(inputs.files))
     removed = remove_stale_temporaries(out_dir)
     terms = BatchTerms(options)
-    known_ids: list[str] = []
-    for name in options.known:
-        cid = terms.resolve(name)
-        if cid is None:
-            summary.unknown_known.append(name)
-        elif cid not in known_ids:
-            known_ids.append(cid)
-    if summary.unknown_known:
-        err.write(f"--known: not terms of the lexicon, ignored: {', '.join(summary.unknown_known)}\n")
-    engine_fp = hashlib.sha256(f"{code_fingerprint()}\n{terms.fingerprint}".encode()).hexdigest()
+    known_ids, summary.unknown_known = terms.resolve_known(options.known, err)
+    engine_fp = terms.engine_fingerprint()
     page_options = {"fmt": options.fmt, "lang": options.lang, "level": options.level,
                     "first_only": options.first_only, "known": sorted(known_ids)}
     if not options.offline:  # absent when offline (the default), so earlier outputs stay up to date
         page_options["remote_resources"] = True
-    reader = ReaderOptions(lang=options.lang, level=options.level, first_only=options.first_only,
-                           known=tuple(sorted(known_ids)))
-    config = WorkerConfig(out_dir=str(out_dir), options=reader,
-                          lexicon_dirs=tuple(str(Path(p).resolve()) for p in options.lexicon_dirs),
-                          server_url=options.server_url, cards=terms.all_cards, offline=options.offline)
+    config = terms.worker_config(out_dir, known_ids, offline=options.offline)
 
     previous = journal.load()
     entries: dict[str, dict[str, Any]] = {}  # rel → page entry for the report

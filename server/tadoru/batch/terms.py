@@ -3,13 +3,17 @@ the engine of the main process — in-process, or from a running service (``--se
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
 
 from tadoru.batch.inputs import BatchError
-from tadoru.batch.journal import server_fingerprint
+from tadoru.batch.journal import code_fingerprint, server_fingerprint
 from tadoru.batch.worker import WorkerConfig
 from tadoru.config import ConfigError
 from tadoru.lexicon.load import lexicon_fingerprint
+from tadoru.options import ReaderOptions
 
 
 class BatchTerms:
@@ -64,6 +68,35 @@ class BatchTerms:
             concept = self.lexicon.get(concept_id)
             self._cards[concept_id] = concept.to_card() if concept is not None else None
         return self._cards[concept_id]
+
+    def resolve_known(self, names: Sequence[str], err: TextIO) -> tuple[list[str], list[str]]:
+        """The concept ids of ``--known`` names, once each and in order, and the names that are
+        not terms of the lexicon (said on ``err``: they are ignored, not fatal)."""
+        ids: list[str] = []
+        unknown: list[str] = []
+        for name in names:
+            cid = self.resolve(name)
+            if cid is None:
+                unknown.append(name)
+            elif cid not in ids:
+                ids.append(cid)
+        if unknown:
+            err.write(f"--known: not terms of the lexicon, ignored: {', '.join(unknown)}\n")
+        return ids, unknown
+
+    def engine_fingerprint(self) -> str:
+        """The code and the lexicon (or service) that shape every output: part of each fingerprint."""
+        return hashlib.sha256(f"{code_fingerprint()}\n{self.fingerprint}".encode()).hexdigest()
+
+    def worker_config(self, out_dir: Path, known_ids: Sequence[str], *, offline: bool = True) -> WorkerConfig:
+        """What every worker needs: the reader's options with the known ids applied, and where to
+        find the lexicon (or the service and its cards)."""
+        options = self.options
+        reader = ReaderOptions(lang=options.lang, level=options.level, first_only=options.first_only,
+                               known=tuple(sorted(known_ids)))
+        return WorkerConfig(out_dir=str(out_dir), options=reader,
+                            lexicon_dirs=tuple(str(Path(p).resolve()) for p in options.lexicon_dirs),
+                            server_url=options.server_url, cards=self.all_cards, offline=offline)
 
     def resolve(self, name: str) -> str | None:
         if self.server is None:
