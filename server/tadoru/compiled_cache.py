@@ -18,11 +18,11 @@ import os
 import pickle
 import stat
 import sys
-import tempfile
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 
+from tadoru.files import write_atomic
 from tadoru.lexicon.load import lexicon_fingerprint, load_lexicon
 from tadoru.matcher import CompiledLexicon
 from tadoru.version import __version__
@@ -106,16 +106,7 @@ def _write(folder: Path, path: Path, compiled: CompiledLexicon) -> None:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _private_folder(folder):
             return
-        fd, temp = tempfile.mkstemp(dir=folder, prefix=".compiled-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(compiled.parts(), handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temp, path)  # whole or absent: two workers building at once both succeed
-        except BaseException:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
-            raise
+        # Whole or absent: two workers building at once both succeed, a killed one leaves no half.
+        write_atomic(path, pickle.dumps(compiled.parts(), protocol=pickle.HIGHEST_PROTOCOL))
     except OSError:
         return  # a read-only home or a full disk: the compiled lexicon still works, uncached

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "server" / "tadoru"
 
 #: Floors, lowest first. A module may import its own floor (inside its own package) or lower.
 FLOORS = [
-    ("version", "paths", "gcpause", "options", "config", "text"),
+    ("version", "paths", "files", "gcpause", "options", "config", "text"),
     ("lexicon",),
     ("matcher",),
     ("annotate", "compiled_cache"),

@@ -17,51 +17,28 @@ import fcntl
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
 from tadoru.batch.inputs import STATE_DIR, BatchError
+from tadoru.files import TEMP_SUFFIX, write_atomic
 from tadoru.pages.reader import open_regular
 from tadoru.version import __version__
 
 JOURNAL_NAME = "pages.jsonl"
 LOCK_NAME = "lock"
-TEMP_SUFFIX = ".tadoru-tmp"
 #: Modules whose code shapes a page's output: a change to any of them makes outputs stale.
 #: What shapes an output page, as packages and modules of ``tadoru``: packages are walked, so a
 #: module added, renamed or edited under them makes every output stale without editing this.
 OUTPUT_SOURCES = ("text", "lexicon", "pages", "batch", "matcher.py", "annotate.py", "options.py")
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 #: Journals open in this process: a forked worker closes its copies, so the lock dies with the
 #: main process even if a worker outlives it.
 _OPEN: list[Journal] = []
 
 
 # --------------------------------------------------------------------------- files
-
-
-def write_atomic(path: Path, data: str | bytes) -> tuple[int, int]:
-    """Write ``data`` to ``path`` all at once; returns the file's ``(size, mtime_ns)``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.chmod(temp, 0o666 & ~_UMASK)
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
-    stat = path.stat()
-    return stat.st_size, stat.st_mtime_ns
 
 
 def remove_stale_temporaries(out_dir: Path) -> int:
