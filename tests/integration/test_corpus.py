@@ -157,17 +157,24 @@ def test_corpora_and_pages_are_not_mixed_and_pages_do_not_take_corpus_format(tmp
     assert proc.returncode == 2 and "scheduler address" in proc.stderr
 
 
-def test_an_interrupted_run_resumes_with_only_what_is_missing(corpus, reference, tmp_path):
-    out = tmp_path / "out"
-    command = [sys.executable, "-m", "tadoru", "annotate", str(corpus[0]), "--out", str(out), "--jobs", "1",
-               "--chunk-size", "25"]
+def _start_run(corpus: Path, out: Path, *args: str, chunks_done: int,
+               timeout: float) -> tuple[subprocess.Popen[str], Path]:
+    """``tadoru annotate CORPUS --out OUT ARGS`` in the background, returned once its journal holds
+    ``chunks_done`` finished chunks (or the run ended, or ``timeout`` passed); and the journal."""
+    command = [sys.executable, "-m", "tadoru", "annotate", str(corpus), "--out", str(out), *args]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     journal = out / ".tadoru" / "pages.jsonl"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
-        if journal.exists() and len(journal.read_text(encoding="utf-8").splitlines()) >= 2:
+        if journal.exists() and len(journal.read_text(encoding="utf-8").splitlines()) >= chunks_done:
             break
         time.sleep(0.02)
+    return proc, journal
+
+
+def test_an_interrupted_run_resumes_with_only_what_is_missing(corpus, reference, tmp_path):
+    out = tmp_path / "out"
+    proc, journal = _start_run(corpus[0], out, "--jobs", "1", "--chunk-size", "25", chunks_done=2, timeout=120)
     proc.send_signal(signal.SIGINT)
     _stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
@@ -243,15 +250,7 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(scheduler, tmp_pat
     records = documents(3000, seed=5)
     path = write_jsonl(tmp_path / "big.jsonl", records)
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "tadoru", "annotate", str(path), "--out", str(out), "--dask", address,
-               "--chunk-size", "20"]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    journal = out / ".tadoru" / "pages.jsonl"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline and proc.poll() is None:
-        if journal.exists() and len(journal.read_text(encoding="utf-8").splitlines()) >= 3:
-            break
-        time.sleep(0.02)
+    proc, journal = _start_run(path, out, "--dask", address, "--chunk-size", "20", chunks_done=3, timeout=180)
     assert proc.poll() is None, "the run ended before a worker could be killed"
     # The worker itself is the nanny's child process (the nanny restarts it).
     victims = [c for c in psutil.Process(workers[0].pid).children(recursive=True)
