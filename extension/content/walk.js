@@ -1,8 +1,10 @@
 /*
  * The page's visible text: its text nodes in document order, skipping what readers do not read
- * as prose (docs/ARCHITECTURE.md, "The walk") and Tadoru's own UI.
+ * as prose (docs/ARCHITECTURE.md, "The walk"), the apparatus of LaTeXML papers such as arXiv's
+ * HTML (maths, citations, bibliography…: `LATEXML_SKIP_CLASSES`) and Tadoru's own UI.
  *
- * This is the same walk as `server/tadoru/htmltext.py` (`SKIP_TAGS`, `[contenteditable]`), so the
+ * This is the same walk as `server/tadoru/text/visible.py` (`SKIP_TAGS`, `BLOCK_TAGS`,
+ * `LATEXML_SKIP_CLASSES`, `LATEXML_KEEP_CLASSES`, `[contenteditable]`), so the
  * text the extension sends is the text the service would see in the same page; a test compares
  * the two lists and the two walks' output on every fixture page.  The extension sends this
  * text (not the HTML), so the offsets that come back index exactly these nodes.
@@ -12,29 +14,59 @@
 (function (root) {
   "use strict";
 
-  /** Elements whose text is never annotated: keep equal to htmltext.py's SKIP_TAGS. */
+  /** Elements whose text is never annotated: keep equal to visible.py's SKIP_TAGS. */
   const SKIP_TAGS = new Set([
     "code", "pre", "kbd", "samp", "script", "style", "textarea", "input", "select", "button",
     "svg", "math", "noscript", "template", "iframe", "object", "head", "title", "tadoru-tooltip",
   ]);
   /**
    * Elements whose edges are word breaks even without whitespace in the markup
-   * (`<td>LoRA</td><td>22GB</td>`): keep equal to htmltext.py's BLOCK_TAGS.
+   * (`<td>LoRA</td><td>22GB</td>`), and `math`: a formula between two words separates them
+   * (`neural<math>…</math>network`).  Keep equal to visible.py's BLOCK_TAGS.
    */
   const BLOCK_TAGS = new Set([
     "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "dialog", "div", "dl", "dt",
     "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
     "img", "li", "main", "nav", "ol", "p", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead",
-    "tr", "ul", "body", "html",
+    "tr", "ul", "body", "html", "math",
   ]);
+  /**
+   * LaTeXML classes (arXiv's HTML papers) of parts that are not prose: an element with one is
+   * skipped with all it holds and is a word break, on any page (the `ltx_` names are LaTeXML's
+   * own, and paper readers embed LaTeXML fragments without `article.ltx_document`).  Captions,
+   * footnote text and tables stay; only the `ltx_tag` ("Figure 1:") inside a caption goes.
+   * Keep equal to visible.py's LATEXML_SKIP_CLASSES, which says why each is there.
+   */
+  const LATEXML_SKIP_CLASSES = new Set([
+    "ltx_equation", "ltx_equationgroup", "ltx_eqn_table", "ltx_cite", "ltx_ref", "ltx_tag",
+    "ltx_note_mark", "ltx_bibliography", "ltx_authors", "ltx_dates", "ltx_page_footer", "ltx_listing",
+  ]);
+  /** Classes that keep an element anyway: `\href` links are `a.ltx_ref.ltx_href`, prose. Keep equal to visible.py's. */
+  const LATEXML_KEEP_CLASSES = new Set(["ltx_href"]);
   /** Tadoru's highlight element: text inside it is already done, never walked again. */
   const TERM_TAG = "tadoru-term";
+
+  /**
+   * Whether element `el` is LaTeXML apparatus (visible.py's `latexml_skipped`).  Most elements
+   * have no `ltx_` in their class attribute, and one substring search settles them.
+   */
+  function latexmlSkipped(el) {
+    const cls = el.getAttribute("class");
+    if (cls === null || !cls.includes("ltx_")) return false;
+    let skip = false;
+    for (const name of cls.split(/\s+/)) {
+      if (LATEXML_KEEP_CLASSES.has(name)) return false;
+      if (LATEXML_SKIP_CLASSES.has(name)) skip = true;
+    }
+    return skip;
+  }
 
   function isSkippedElement(el) {
     const tag = el.localName;
     if (SKIP_TAGS.has(tag) || tag === TERM_TAG) return true;
     const editable = el.getAttribute("contenteditable");
-    return editable !== null && editable.toLowerCase() !== "false";
+    if (editable !== null && editable.toLowerCase() !== "false") return true;
+    return latexmlSkipped(el);
   }
 
   /** Whether `node` sits inside a skipped element (or is one), looking up to the document. */
@@ -46,14 +78,15 @@
   }
 
   /**
-   * Whether a block edge comes right before text node `node`, by htmltext.py's rule: the node
-   * is the first child of a block element, or follows a block element.  (A node after a
-   * comment or another text node is not: the server's parser sees one run of text there.)
+   * Whether a block edge comes right before text node `node`, by visible.py's rule: the node
+   * is the first child of a block element, or follows a block element or a skipped LaTeXML
+   * part.  (A node after a comment or another text node is not: the server's parser sees one
+   * run of text there.)
    */
   function breakBefore(node) {
     const prev = node.previousSibling;
     if (prev === null) return node.parentNode !== null && node.parentNode.nodeType === 1 && BLOCK_TAGS.has(node.parentNode.localName);
-    return prev.nodeType === 1 && BLOCK_TAGS.has(prev.localName);
+    return prev.nodeType === 1 && (BLOCK_TAGS.has(prev.localName) || latexmlSkipped(prev));
   }
 
   /**
@@ -102,7 +135,10 @@
     return doc.body || doc.documentElement;
   }
 
-  const api = Object.freeze({ SKIP_TAGS, BLOCK_TAGS, TERM_TAG, isSkippedElement, insideSkipped, breakBefore, walkText, pageRoot });
+  const api = Object.freeze({
+    SKIP_TAGS, BLOCK_TAGS, LATEXML_SKIP_CLASSES, LATEXML_KEEP_CLASSES, TERM_TAG,
+    latexmlSkipped, isSkippedElement, insideSkipped, breakBefore, walkText, pageRoot,
+  });
   root.TadoruWalk = api;
   if (typeof module !== "undefined" && module.exports) module.exports = api;
 })(typeof globalThis !== "undefined" ? globalThis : self);

@@ -1,5 +1,5 @@
 """The extension's pure helpers run in real Chromium (the browser that runs them for readers),
-next to their Python counterparts: the walk (walk.js ↔ htmltext.py), the offsets, and the
+next to their Python counterparts: the walk (walk.js ↔ text/visible.py), the offsets, and the
 known-terms file (known.js ↔ known.py).  A plain page, no extension: the scripts are loaded
 into the page itself."""
 
@@ -16,7 +16,7 @@ from tadoru.text.visible import visible_text
 pytestmark = pytest.mark.browser
 
 WALK_PAGES = ["ja_tech_blog.html", "en_arxiv_paper.html", "encyclopedia.html", "emoji_surrogates.html",
-              "hostile_css.html", "dynamic_content.html", "target.html"]
+              "hostile_css.html", "dynamic_content.html", "target.html", "arxiv-latexml.html"]
 
 
 def load_scripts(page, *paths: str) -> None:
@@ -51,16 +51,37 @@ def test_walk_equals_the_services_visible_text_and_breaks(page, name):
 
 
 def test_walk_lists_equal_the_python_walk_lists():
-    """SKIP_TAGS and BLOCK_TAGS in walk.js are htmltext.py's, element for element."""
+    """SKIP_TAGS, BLOCK_TAGS and the LaTeXML class lists in walk.js are text/visible.py's, name
+    for name."""
     import re
 
     from tadoru.text import visible
 
     source = (EXTENSION_DIR / "content" / "walk.js").read_text(encoding="utf-8")
-    for name in ("SKIP_TAGS", "BLOCK_TAGS"):
+    for name in ("SKIP_TAGS", "BLOCK_TAGS", "LATEXML_SKIP_CLASSES", "LATEXML_KEEP_CLASSES"):
         block = re.search(name + r" = new Set\(\[(.*?)\]\)", source, re.DOTALL)
         assert block, f"{name} not found in walk.js"
-        assert set(re.findall(r'"([a-z0-9-]+)"', block.group(1))) == set(getattr(visible, name))
+        assert set(re.findall(r'"([a-z0-9_-]+)"', block.group(1))) == set(getattr(visible, name)), name
+
+
+def test_walk_skips_the_latexml_apparatus_as_the_service_does(page):
+    """On the LaTeXML fixture the extension's walk drops maths, citations, cross-references, tags,
+    footnote marks, the bibliography, authors, dates, the listing and the page footer, and keeps
+    the captions and the footnote text — the text and the word breaks the service reads."""
+    from tests.unit.test_latexml import KEPT_TEXT, SKIPPED_TEXT
+
+    html = (PAGES_DIR / "arxiv-latexml.html").read_text(encoding="utf-8")
+    page.set_content(html)
+    load_scripts(page, "content/walk.js")
+    walk = page.evaluate("() => { const w = TadoruWalk.walkText([TadoruWalk.pageRoot(document)]);"
+                         " return {text: w.text, breaks: w.breaks}; }")
+    server = visible_text(html)
+    assert walk["text"].rstrip() == server.text.rstrip()
+    assert [b for b in utf16_to_cp(walk["text"], walk["breaks"]) if b < len(server.text)] == server.breaks
+    for fragment in SKIPPED_TEXT:
+        assert fragment not in walk["text"], fragment
+    for fragment in KEPT_TEXT:
+        assert fragment in walk["text"], fragment
 
 
 PAGEDOC_CASES = [
