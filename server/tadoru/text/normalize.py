@@ -18,6 +18,7 @@ import bisect
 import re
 import sys
 import unicodedata
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -50,7 +51,8 @@ def _tables(fold: bool) -> tuple[dict[int, str], dict[int, str], re.Pattern[str]
     context; everything else (ligatures, ``İ``, combining marks, ー, ・, astral characters)
     is found by the regex and normalised cluster by cluster.
     """
-    return _classes(fold)[:3]
+    table, ascii_table, irregular, _, _ = _classes(fold)
+    return table, ascii_table, irregular
 
 
 def _expanders(fold: bool) -> re.Pattern[str]:
@@ -62,23 +64,45 @@ def _expanders(fold: bool) -> re.Pattern[str]:
     return _classes(fold)[3]
 
 
+#: Flags of ``fold_codes`` (the compiled core's fold table, tadoru/fastcore/_scan.pyx).
+IRREGULAR, COMBINING, EXPANDS, SIMPLE = 0x80000000, 0x40000000, 0x20000000, 0x10000000
+
+
+def fold_codes(fold: bool = True) -> array[int]:
+    """One code per BMP character, for the compiled core: its one-character normal form, or flags.
+
+    A regular character's code is its normal form's code point.  An irregular one carries
+    ``IRREGULAR`` (plus ``COMBINING`` for marks that join the character before them, ``EXPANDS``
+    for those the growth check counts, and ``SIMPLE`` with the code point for ー and ・, whose one
+    character needs only the context rule) — the same classes the regexes here are built from.
+    """
+    return _classes(fold)[4]
+
+
 @lru_cache(maxsize=2)
-def _classes(fold: bool) -> tuple[dict[int, str], dict[int, str], re.Pattern[str], re.Pattern[str]]:
-    """``_tables`` and ``_expanders`` from one pass over the BMP (each character mapped once)."""
+def _classes(fold: bool) -> tuple[dict[int, str], dict[int, str], re.Pattern[str], re.Pattern[str], array[int]]:
+    """``_tables``, ``_expanders`` and ``fold_codes`` from one pass over the BMP (each character mapped once)."""
     table: dict[int, str] = {}
     irregular: list[str] = []
     big: list[str] = []
+    codes = array("I", range(0x10000))
     for cp in range(0x10000):
         if 0xD800 <= cp <= 0xDFFF:
             continue  # lone surrogates pass through unchanged
         ch = chr(cp)
         mapped = _map_text(ch, fold)
-        if len(mapped) != 1 or unicodedata.combining(ch) or ch in _COMBINING_EXTRA or mapped in (LONG_VOWEL, NAKAGURO):
+        joins = bool(unicodedata.combining(ch)) or ch in _COMBINING_EXTRA
+        if len(mapped) != 1 or joins or mapped in (LONG_VOWEL, NAKAGURO):
             irregular.append(ch)
+            codes[cp] = IRREGULAR | COMBINING * joins
             if len(mapped) > 2:
                 big.append(ch)
+                codes[cp] |= EXPANDS
+            elif len(mapped) == 1 and not joins:
+                codes[cp] |= SIMPLE | ord(mapped)
         elif mapped != ch:
             table[cp] = mapped
+            codes[cp] = ord(mapped)
     combining = "".join(c for c in irregular if unicodedata.combining(c) or c in _COMBINING_EXTRA)
     pattern = re.compile(
         f"(?s:.[{_char_class(combining)}]+|[{_char_class(irregular)}\U00010000-\U0010ffff])"
@@ -86,7 +110,7 @@ def _classes(fold: bool) -> tuple[dict[int, str], dict[int, str], re.Pattern[str
     ascii_table = {cp: mapped for cp, mapped in table.items() if cp < 0x80}
     assert not any(c.isascii() for c in irregular), "ASCII is never irregular: normalize() relies on it"
     expanders = re.compile(f"[{_char_class(big)}\U00010000-\U0010ffff]")
-    return table, ascii_table, pattern, expanders
+    return table, ascii_table, pattern, expanders, codes
 
 
 def _char_class(chars: str | list[str]) -> str:
@@ -176,8 +200,9 @@ def normalize(text: str, *, fold: bool = True, limit: int | None = None) -> Norm
         if limit is not None and len(text) > limit:
             raise TextTooLong(len(text), limit)
         return Normalized(text.translate(ascii_table), len(text), [0], [0], [None])
-    if limit is not None and len(text) * MAX_EXPANSION > limit and _expanders(fold).search(text):
-        _check_growth(text, limit, fold)  # a character that triples or more: count in C first
+    if limit is not None and len(text) * MAX_EXPANSION > limit and may_outgrow(
+            len(text), len(_expanders(fold).findall(text)), limit):
+        _check_growth(text, limit, fold)  # enough characters that triple or more: count in C first
     builder = _Builder(fold, limit if limit is not None and len(text) * MAX_EXPANSION > limit else None)
     if len(text.encode("ascii", "ignore")) < MOSTLY_ASCII * len(text):
         _normalize_span(builder, text, 0, len(text), table, irregular)
@@ -192,6 +217,28 @@ def normalize(text: str, *, fold: bool = True, limit: int | None = None) -> Norm
     if pos < len(text):
         builder.linear(text[pos:].translate(ascii_table), pos)
     return builder.build(len(text))
+
+
+def may_outgrow(length: int, expanders: int, limit: int) -> bool:
+    """Could ``expanders`` characters that triple or more push the copy of a text past ``limit``?
+
+    Every other character's copy is at most two characters long.  Only then is the C pre-count
+    (``_check_growth``) worth its cost: it is a full NFKC pass, and two "…" in half a megabyte of
+    Japanese made it a third of the call (issue 20).  The copy's length is still checked exactly
+    as it is built, so this gate decides how early a hostile text is refused, never whether.
+    """
+    return expanders > 0 and 2 * (length - expanders) + MAX_EXPANSION * expanders > limit
+
+
+def map_cluster(chunk: str) -> str:
+    """The folded copy of one irregular cluster, before the ー/・ rules (the compiled core asks for it)."""
+    return _map_text(chunk, True)
+
+
+def check_growth(text: str, expanders: int, limit: int) -> None:
+    """The pre-count ``normalize`` makes before folding ``text`` (``TextTooLong`` past ``limit``), for the compiled core."""
+    if len(text) * MAX_EXPANSION > limit and may_outgrow(len(text), expanders, limit):
+        _check_growth(text, limit, True)
 
 
 def _check_growth(text: str, limit: int, fold: bool) -> None:
