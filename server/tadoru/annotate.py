@@ -15,10 +15,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
 
+from tadoru import fastcore
 from tadoru.gcpause import cyclic_gc_paused
 from tadoru.lexicon.load import load_lexicon
 from tadoru.lexicon.model import Lexicon
-from tadoru.matcher import Candidate, CompiledLexicon, resolve_overlaps
+from tadoru.matcher import LIBRARY_CATEGORY, MAX_CANDIDATES, MAX_GROWTH, Candidate, CompiledLexicon, resolve_overlaps
 from tadoru.options import ReaderOptions
 from tadoru.text.normalize import warm_up
 from tadoru.text.visible import VisibleText, visible_text
@@ -126,11 +127,14 @@ class Annotator:
                  compiled: CompiledLexicon | None = None) -> None:
         if compiled is not None:  # already built (tadoru.compiled_cache); its lexicon comes with it
             self.lexicon, self.compiled = compiled.lexicon, compiled
+        else:
+            self.lexicon = lexicon if lexicon is not None else load_lexicon(extra_paths)
             warm_up()
-            return
-        self.lexicon = lexicon if lexicon is not None else load_lexicon(extra_paths)
+            self.compiled = CompiledLexicon(self.lexicon)
         warm_up()
-        self.compiled = CompiledLexicon(self.lexicon)
+        fastcore.warn_if_missing()
+        #: Concept id → the compiled core's concept number (the lexicon's order, as its tables use).
+        self._concept_index = {concept.id: k for k, concept in enumerate(self.lexicon)}
 
     def warm_up(self) -> None:
         """Load Sudachi's dictionary now, so the first request is not the slow one."""
@@ -173,6 +177,14 @@ class Annotator:
         """
         if not text:
             return [], None
+        core = self.compiled.core
+        if core is not None:
+            fast = core.annotate(text, breaks, self._known_indices(opts.known), opts.level, opts.first_only,
+                                 known_found, self.compiled.word_edges, acronym_in_name, Annotation,
+                                 MAX_CANDIDATES, MAX_GROWTH * len(text) + 1024, CONTEXT_WINDOW, CONTEXT_MIN_TERMS)
+            if fast is not None:
+                return fast, None
+            known_found.clear()  # the Python path decides this one (a cut or an error): it counts again
         candidates, cut = self.compiled.find(text, breaks)
         edges = self.compiled.word_edges(text) if any(c.unverified for c in candidates) else None
         chosen = self._in_context(not_names_or_code(text, resolve_overlaps(candidates, edges), self.lexicon))
@@ -222,6 +234,13 @@ class Annotator:
             out.append(Annotation(c.start, c.end, text[c.start : c.end], c.concept))
         return out
 
+    def _known_indices(self, known: Iterable[str]) -> list[int]:
+        """The reader's known concepts as the compiled core's concept numbers."""
+        if not known:
+            return []
+        index = self._concept_index
+        return [index[cid] for cid in self.resolve_known(known)]
+
     def resolve_known(self, known: Iterable[str]) -> set[str]:
         """Concept ids from a known-terms list that may hold ids or labels."""
         ids: set[str] = set()
@@ -238,8 +257,6 @@ _FUNCTION_WORDS = frozenset(["a", "an", "and", "are", "as", "at", "be", "before"
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9]{1,3}")
 _NAME_WORD = re.compile(r"[A-Z][a-z][A-Za-z0-9]*")
 _IDENTIFIER = re.compile(r"[A-Za-z_]")
-#: The category of libraries and products: a code identifier can be one of them, not a concept.
-LIBRARY_CATEGORY = "tools-products"
 
 
 def not_names_or_code(text: str, chosen: list[Candidate], lexicon: Lexicon) -> list[Candidate]:
@@ -266,10 +283,15 @@ def not_names_or_code(text: str, chosen: list[Candidate], lexicon: Lexicon) -> l
                 before == "." and start >= 2 and (text[start - 2].isalnum() or text[start - 2] == "_")):
             if lexicon.concepts[c.concept].category != LIBRARY_CATEGORY:
                 continue
-        elif _ACRONYM.fullmatch(text, start, end) and (_name_word_after(text, end) or _name_word_before(text, start)):
+        elif _ACRONYM.fullmatch(text, start, end) and acronym_in_name(text, start, end):
             continue
         kept.append(c)
     return kept
+
+
+def acronym_in_name(text: str, start: int, end: int) -> bool:
+    """Does a capitalised word that is not a function word stand next to the acronym ``text[start:end]``?"""
+    return _name_word_after(text, end) or _name_word_before(text, start)
 
 
 def _name_word_after(text: str, end: int) -> bool:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from tadoru import fastcore
 from tadoru.options import LANG_CHOICES, LEVELS
 from tadoru.text.printable import printable
 from tadoru.version import __version__
@@ -55,7 +56,7 @@ def _read_known(path: str | None) -> list[str]:
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="tadoru")
+@click.version_option(__version__, prog_name="tadoru", message=f"%(prog)s %(version)s ({fastcore.status()})")
 def main() -> None:
     """Tadoru (辿る): highlight the AI/ML jargon you don't know yet, and trace it to the basics.
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import ahocorasick
 
+from tadoru import fastcore
 from tadoru.lexicon.model import Lexicon
 from tadoru.text.japanese import JapaneseTokenizer, WordEdges
-from tadoru.text.normalize import normalize
+from tadoru.text.normalize import check_growth, map_cluster, normalize
 from tadoru.text.variants import match_keys
 
 LATIN, JAPANESE, OTHER = "w", "j", "o"
@@ -76,6 +77,9 @@ class Candidate(NamedTuple):
     unverified: tuple[int, ...] = ()
 
 
+#: The category of libraries and products: a code identifier can be one of them, not a concept.
+LIBRARY_CATEGORY = "tools-products"
+
 #: Candidates one call may produce before it stops (a long article has a few thousand; 1 MB of
 #: English prose about 15,000).  Past it the text is annotated up to where the search stopped.
 MAX_CANDIDATES = 100_000
@@ -84,7 +88,11 @@ MAX_GROWTH = 2
 
 
 class CompiledLexicon:
-    """Immutable after construction, so one instance serves every thread."""
+    """Immutable after construction, so one instance serves every thread.
+
+    ``core`` is the compiled text path (``tadoru.fastcore``) over the same keys, or ``None`` where
+    it was not built or is switched off; ``find`` and ``resolve_overlaps`` are the reference.
+    """
 
     def __init__(self, lexicon: Lexicon, japanese: JapaneseTokenizer | None = None) -> None:
         self.lexicon = lexicon
@@ -105,21 +113,38 @@ class CompiledLexicon:
         if table:
             self.automaton.make_automaton()
         self.size = len(table)
+        concepts = list(lexicon)
+        self.tables = fastcore.build_tables(table, [c.id for c in concepts], [c.level for c in concepts],
+                                            [c.category == LIBRARY_CATEGORY for c in concepts])
+        self.core = self._load_core()
 
-    def parts(self) -> tuple[Lexicon, ahocorasick.Automaton, int]:
+    def parts(self) -> tuple[Lexicon, ahocorasick.Automaton, int, dict[str, Any]]:
         """What ``from_parts`` needs to rebuild this object (``tadoru.compiled_cache`` pickles it)."""
-        return self.lexicon, self.automaton, self.size
+        return self.lexicon, self.automaton, self.size, self.tables
 
     @classmethod
-    def from_parts(cls, lexicon: Lexicon, automaton: ahocorasick.Automaton, size: int,
+    def from_parts(cls, lexicon: Lexicon, automaton: ahocorasick.Automaton, size: int, tables: dict[str, Any],
                    japanese: JapaneseTokenizer | None = None) -> CompiledLexicon:
         """The compiled lexicon from ``parts()``, without compiling again."""
         if not isinstance(lexicon, Lexicon) or not isinstance(automaton, ahocorasick.Automaton):
             raise TypeError("not the parts of a CompiledLexicon")
         self = cls.__new__(cls)
-        self.lexicon, self.automaton, self.size = lexicon, automaton, int(size)
+        self.lexicon, self.automaton, self.size, self.tables = lexicon, automaton, int(size), tables
         self.japanese = japanese or JapaneseTokenizer()
+        self.core = self._load_core()
         return self
+
+    def pure_python(self) -> CompiledLexicon:
+        """The same compiled lexicon without the compiled core: the reference path (tests compare the two)."""
+        other = CompiledLexicon.from_parts(*self.parts(), japanese=self.japanese)
+        other.core = None
+        return other
+
+    def _load_core(self) -> Any:
+        if not self.size:
+            return None
+        return fastcore.load_core(self.tables, [c.id for c in self.lexicon], map_cluster=map_cluster,
+                                  check_growth=check_growth, written=written_as)
 
     def find(self, text: str, breaks: Sequence[int] = (), *,
              max_candidates: int = MAX_CANDIDATES) -> tuple[list[Candidate], int | None]:
@@ -174,7 +199,7 @@ class CompiledLexicon:
             for entry in entries:
                 if entry.cased is not None:
                     if written is None:
-                        written = normalize(text[start:end], fold=False).text.replace(" ", "")
+                        written = written_as(text, start, end)
                     if written != entry.cased:
                         continue
                 out.append(Candidate(start, end, entry.concept, entry.ambiguous, unverified))
@@ -187,6 +212,11 @@ class CompiledLexicon:
     def word_edges(self, text: str) -> WordEdges:
         """Sudachi's word edges for ``text``, computed sentence by sentence on demand."""
         return WordEdges(text, self.japanese)
+
+
+def written_as(text: str, start: int, end: int) -> str:
+    """A span as a case-sensitive label is compared with it: case kept, width folded, no spaces."""
+    return normalize(text[start:end], fold=False).text.replace(" ", "")
 
 
 def _same_word_risk(left: str, right: str) -> bool:

@@ -17,9 +17,10 @@ PACKAGE = Path(__file__).resolve().parents[2] / "server" / "tadoru"
 FLOORS = [
     ("version", "paths", "files", "gcpause", "options", "config", "text"),
     ("lexicon",),
+    ("fastcore",),  # the compiled text path's tables and loader; the matcher builds it
     ("matcher",),
     ("annotate", "compiled_cache"),
-    ("pages", "review", "client"),
+    ("pages", "review", "client", "pdf"),
     ("service", "batch"),
     ("cli",),
     ("__main__",),
