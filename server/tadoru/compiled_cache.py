@@ -23,6 +23,7 @@ from importlib import metadata
 from pathlib import Path
 
 from tadoru.files import write_atomic
+from tadoru import fastcore
 from tadoru.lexicon.load import lexicon_fingerprint, load_lexicon
 from tadoru.matcher import CompiledLexicon
 from tadoru.version import __version__
@@ -44,7 +45,8 @@ def cache_key(extra: Iterable[str | os.PathLike[str]] = ()) -> str:
     """What the compiled lexicon of ``load_lexicon(extra)`` depends on, as one digest."""
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for part in (__version__, sys.version, _version("pyahocorasick"), lexicon_fingerprint(extra)):
+    # fastcore.tables_key(): an entry built without the compiled core's tables is not read by one that has it.
+    for part in (__version__, sys.version, _version("pyahocorasick"), fastcore.tables_key(), lexicon_fingerprint(extra)):
         digest.update(part.encode("utf-8") + b"\n")
     for entry in _SOURCES:
         path = package / entry

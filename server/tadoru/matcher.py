@@ -114,8 +114,10 @@ class CompiledLexicon:
             self.automaton.make_automaton()
         self.size = len(table)
         concepts = list(lexicon)
+        # Built only where the compiled core can use them (a second or so of Python for 25,000 keys).
         self.tables = fastcore.build_tables(table, [c.id for c in concepts], [c.level for c in concepts],
-                                            [c.category == LIBRARY_CATEGORY for c in concepts])
+                                            [c.category == LIBRARY_CATEGORY for c in concepts]
+                                            ) if fastcore.available() else {}
         self.core = self._load_core()
 
     def parts(self) -> tuple[Lexicon, ahocorasick.Automaton, int, dict[str, Any]]:
@@ -141,7 +143,7 @@ class CompiledLexicon:
         return other
 
     def _load_core(self) -> Any:
-        if not self.size:
+        if not self.size or not self.tables:
             return None
         return fastcore.load_core(self.tables, [c.id for c in self.lexicon], map_cluster=map_cluster,
                                   check_growth=check_growth, written=written_as)

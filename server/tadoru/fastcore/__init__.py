@@ -48,6 +48,11 @@ def status() -> str:
     return "compiled matching core"
 
 
+def tables_key() -> str:
+    """What a cached compiled lexicon's tables depend on besides the Python sources (compiled_cache's key)."""
+    return f"fastcore-{TABLES_LAYOUT}-{int(_scan.LAYOUT)}" if available() and _scan is not None else "fastcore-off"
+
+
 def warn_if_missing() -> None:
     """Say once per process that the fast path is off because it was not built."""
     global _warned
@@ -97,11 +102,8 @@ def build_tables(keys: Mapping[str, Sequence[Any]], concept_ids: Sequence[str], 
         key_hi.append(len(ent_concept))
     # Nodes renumbered breadth-first: the shallow nodes every lookup passes through, and their
     # edges, then sit together in memory (the scan is bound by cache misses, not by compares).
+    # A node's new number is its place in ``order``, known as it is queued.
     order = [0]
-    for old in order:
-        kids = children[old]
-        order.extend(kids[ch] for ch in sorted(kids))
-    new_id = {old: new for new, old in enumerate(order)}
     child_lo, child_hi = array("i"), array("i")
     edge_cp, edge_node = array("I"), array("i")
     for old in order:
@@ -109,13 +111,14 @@ def build_tables(keys: Mapping[str, Sequence[Any]], concept_ids: Sequence[str], 
         child_lo.append(len(edge_cp))
         for ch in sorted(kids):
             edge_cp.append(ord(ch))
-            edge_node.append(new_id[kids[ch]])
+            edge_node.append(len(order))
+            order.append(kids[ch])
         child_hi.append(len(edge_cp))
-    node_key = array("i", (node_key[old] for old in order))
+    node_key = array("i", [node_key[old] for old in order])
     root_bmp = array("i", [-1]) * 0x10000
-    for ch, node in children[0].items():
-        if ord(ch) < 0x10000:
-            root_bmp[ord(ch)] = new_id[node]
+    for e in range(child_lo[0], child_hi[0]):
+        if edge_cp[e] < 0x10000:
+            root_bmp[edge_cp[e]] = edge_node[e]
     return {
         "layout": array("i", [TABLES_LAYOUT]),
         "root_bmp": root_bmp, "child_lo": child_lo, "child_hi": child_hi, "edge_cp": edge_cp,
