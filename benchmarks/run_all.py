@@ -55,6 +55,9 @@ def target_rows(r: dict[str, Any]) -> list[list[str]]:
             x = speed.get((lang, "spaCy PhraseMatcher"))
             rows.append([f"annotate_text vs warm spaCy PhraseMatcher, {name} (cold vs cold)", goal,
                          "n/a" if x is None else f"{x['speedup']:.2f}× ({x['speedup_cold']:.2f}×)"])
+            x = speed.get((lang, "tadoru, pure-Python path"))
+            rows.append([f"compiled core vs the pure-Python path, {name}", "(figure)",
+                         "n/a" if x is None else f"{x['speedup']:.2f}×"])
     if r.get("html"):
         worst = max(x["vs_bs4"] for x in r["html"] if "vs_bs4" in x)
         linearity = next(x["linearity"] for x in r["html"] if "linearity" in x)
