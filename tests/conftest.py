@@ -119,3 +119,23 @@ def recording_page(browser: Any, **context_options: Any) -> Iterator[Any]:
 def page(browser):
     with recording_page(browser) as pg:
         yield pg
+
+
+PDF_FIXTURES = REPO / "tests" / "fixtures" / "pdf"
+
+
+@pytest.fixture(scope="session")
+def pdfs(browser) -> dict[str, bytes]:
+    """The fixture articles of tests/fixtures/pdf/ printed to PDF by Chromium, once per session:
+    ``paper_en`` (two columns, formulas, hyphenation, references), ``article_ja``, ``scanned``
+    (a canvas only: no text layer)."""
+    printed = {}
+    for path in sorted(PDF_FIXTURES.glob("*.html")):
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            page.set_content(path.read_text(encoding="utf-8"))
+            printed[path.stem] = page.pdf(prefer_css_page_size=True, print_background=True)
+        finally:
+            context.close()
+    return printed

@@ -142,19 +142,22 @@ class Annotator:
 
     # ------------------------------------------------------------------ text and pages
 
-    def annotate_text(self, text: str, options: ReaderOptions | None = None, **kwargs: Any) -> Annotated:
+    def annotate_text(self, text: str, options: ReaderOptions | None = None, *, breaks: Sequence[int] = (),
+                      **kwargs: Any) -> Annotated:
         """Annotations of ``text``, ordered by ``start``, never overlapping, with the language used.
 
         ``options`` (or the same fields as keywords: ``lang``, ``known``, ``level``,
         ``first_only``) say what the reader wants: ``known`` holds concept ids (or labels) the
         reader knows, ``level`` hides terms below it, ``first_only`` keeps first occurrences.
+        ``breaks`` are sorted offsets no term may span (paragraph and page edges of a text
+        that came from a layout, such as a PDF's: ``tadoru.pdf``).
         """
         if not isinstance(text, str):
             raise TypeError(f"annotate_text() needs text as str, not {type(text).__name__}")
         opts = _options(options, kwargs)
         known_found: dict[str, int] = {}
         with cyclic_gc_paused():
-            annotations, cut = self._annotate(text, (), opts, known_found)
+            annotations, cut = self._annotate(text, breaks, opts, known_found)
         return Annotated(text, annotations, resolve_lang(text, opts.lang), None, known_found, cut)
 
     def annotate_html(self, html: str | bytes, options: ReaderOptions | None = None, **kwargs: Any) -> Annotated:

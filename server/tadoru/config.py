@@ -11,6 +11,7 @@ variable                 meaning                                          defaul
 ``TADORU_PORT``          port ``tadoru serve`` binds                      ``8765``
 ``TADORU_WORKERS``       worker processes (annotation is CPU-bound)       number of cores
 ``TADORU_MAX_BODY``      largest request body in bytes (``5MiB``, ``1e6``) ``5 MiB``
+``TADORU_MAX_PDF``       largest PDF ``POST /api/v1/annotate-pdf`` takes   ``50 MiB``
 ``TADORU_CORS_ORIGINS``  extra origins allowed to call ``/api/`` (comma-  none (extensions
                          separated, e.g. ``https://example.org``)         are always allowed)
 ``TADORU_LEXICON_PATH``  extra lexicon folders (read by the core)         none
@@ -39,6 +40,8 @@ from dataclasses import dataclass, field
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 DEFAULT_MAX_BODY = 5 * 1024 * 1024
+#: Papers with figures run to tens of megabytes; the PDF route has its own cap (issue 13).
+DEFAULT_MAX_PDF = 50 * 1024 * 1024
 #: 16 concurrent readers are normal load even when every one lands on the same worker.
 DEFAULT_MAX_PENDING = 16
 DEFAULT_MAX_WAIT = 10.0
@@ -76,6 +79,7 @@ class Settings:
     port: int = DEFAULT_PORT
     workers: int = field(default_factory=default_workers)
     max_body: int = DEFAULT_MAX_BODY
+    max_pdf: int = DEFAULT_MAX_PDF
     cors_origins: tuple[str, ...] = ()
     #: The bearer token the API requires, or None. Kept out of ``repr`` so it never reaches a log.
     token: str | None = field(default=None, repr=False)
@@ -202,6 +206,8 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         kwargs["workers"] = _int(v, "TADORU_WORKERS", 1, 64)
     if (v := get("TADORU_MAX_BODY")) is not None:
         kwargs["max_body"] = parse_size(v)
+    if (v := get("TADORU_MAX_PDF")) is not None:
+        kwargs["max_pdf"] = parse_size(v, "TADORU_MAX_PDF")
     if (v := get("TADORU_CORS_ORIGINS")) is not None:
         kwargs["cors_origins"] = parse_origins(v)
     if (v := token_from_env(env)) is not None:

@@ -14,6 +14,8 @@ import requests
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate as validate_spec
 
+from harness.pdfgen import simple_pdf
+
 
 @pytest.fixture(scope="module")
 def document(live_server) -> dict:
@@ -80,7 +82,13 @@ def test_every_operation_answers_as_documented(live_server, document):
     for path, item in document["paths"].items():
         for method, operation in item.items():
             url = _url(live_server, path)
-            if method == "post":
+            if method == "post" and "application/pdf" in operation["requestBody"]["content"]:
+                pdf = simple_pdf([["We fine-tuned a large language model with LoRA adapters."]])
+                r = requests.post(url, data=pdf, params={"level": 1}, timeout=60,
+                                  headers={"Content-Type": "application/pdf"})
+                assert r.status_code == 200, r.text
+                check_response(document, path, method, r)
+            elif method == "post":
                 examples = operation["requestBody"]["content"]["application/json"]["examples"]
                 for example in examples.values():
                     r = requests.post(url, json=example["value"], timeout=30)
@@ -107,6 +115,10 @@ def test_every_operation_answers_as_documented(live_server, document):
     ("/api/v1/annotate", "post", {"json": {"text": "a", "level": 9}}),
     ("/api/v1/annotate", "post", {"json": {"text": "a", "lang": "de"}}),
     ("/api/v1/annotate", "post", {"json": {"html": "<p>x</p>", "text": "x"}}),
+    ("/api/v1/annotate-pdf", "post", {"data": b"not a pdf", "headers": {"Content-Type": "application/pdf"}}),
+    ("/api/v1/annotate-pdf", "post", {"data": b"%PDF-1.4", "headers": {"Content-Type": "text/plain"}}),
+    ("/api/v1/annotate-pdf", "post", {"data": b"%PDF-1.4", "params": {"level": "9"},
+                                      "headers": {"Content-Type": "application/pdf"}}),
     ("/api/v1/terms", "get", {"params": {"limit": "-1"}}),
     ("/api/v1/terms/{id}", "get", {"term": "no-such-term"}),
     ("/api/v1/trace/{id}", "get", {"term": "no-such-term"}),

@@ -1,7 +1,7 @@
 """PDF text with positions (issue 13, part 1): ``tadoru.pdf.extract_pdf`` on PDFs the tests print.
 
 Chromium prints the fixture articles of tests/fixtures/pdf/ to PDF once per session (the
-``pdfs`` fixture); the tests then check the extracted text against the same article read as
+``pdfs`` fixture in tests/conftest.py); the tests then check the extracted text against the same article read as
 HTML — the concepts Tadoru finds, the paragraphs, the word joins — and every annotation's
 boxes against PDFium's own character boxes.  Error cases use bytes made here: random, cut
 short, and encrypted with pypdf (a test-only dependency; PDFium cannot encrypt).
@@ -39,22 +39,6 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pdf"
 ARTICLES = ("paper_en", "article_ja")
 #: Points of slack when comparing boxes (PDFium gives floats; the extractor keeps 32-bit ones).
 TOLERANCE = 0.5
-
-
-def _print_pdf(browser, name: str) -> bytes:
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.set_content((FIXTURES / f"{name}.html").read_text(encoding="utf-8"))
-        return page.pdf(prefer_css_page_size=True, print_background=True)
-    finally:
-        context.close()
-
-
-@pytest.fixture(scope="session")
-def pdfs(browser) -> dict[str, bytes]:
-    """Every fixture article printed to PDF by Chromium, once per session."""
-    return {name: _print_pdf(browser, name) for name in (*ARTICLES, "scanned")}
 
 
 @pytest.fixture(scope="session")

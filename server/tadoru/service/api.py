@@ -1,4 +1,4 @@
-"""HTTP API v1 (docs/ARCHITECTURE.md): annotate, term cards, search, traces, health, the OpenAPI document.
+"""HTTP API v1 (docs/ARCHITECTURE.md): annotate (text, pages, PDFs), term cards, search, traces, health, the OpenAPI document.
 
 Views only check input and shape output; the annotator does the work.  Every bad input is an
 ``ApiError`` with a stable code (see ``openapi.py`` for the list) — never a 500.
@@ -158,6 +158,41 @@ def annotate() -> Response:
     if result.truncated_at is not None:
         answer["truncated_at"] = result.truncated_at
         answer["warnings"] = ["truncated"]
+    return jsonify(answer)
+
+
+@bp.post("/annotate-pdf")
+def annotate_pdf() -> Response:
+    """Annotate a PDF sent as the body; each annotation carries its page and the boxes to draw.
+
+    The reader options come as query parameters (the body is the PDF).  The service never
+    fetches a URL for a PDF: the extension or the page that has the bytes sends them.
+    """
+    from tadoru.pdf import InvalidPdf, PdfEncrypted, PdfTooLong
+    from tadoru.pdf import annotate_pdf as annotate_document
+
+    if (request.mimetype or "") != "application/pdf":
+        shown = request.content_type or "none"
+        raise ApiError(415, "unsupported_media_type", f"send the PDF's bytes with Content-Type: application/pdf (got {shown})")
+    try:
+        options = ReaderOptions.from_query(request.args, getlist=request.args.getlist)
+    except OptionError as exc:
+        raise ApiError(400, "invalid_parameter", str(exc), field=exc.field) from None
+    data = request.get_data()  # 413 past TADORU_MAX_PDF (app._body_cap); the capacity gate read it already
+    if not data:
+        raise ApiError(422, "invalid_pdf", "the request body is empty; send the PDF's bytes")
+    try:
+        result = annotate_document(state().annotator, data, options)
+    except PdfEncrypted as exc:
+        raise ApiError(422, "pdf_encrypted", f"{exc}; Tadoru cannot read an encrypted PDF") from None
+    except PdfTooLong as exc:
+        raise ApiError(422, "pdf_too_long", str(exc)) from None
+    except InvalidPdf as exc:
+        raise ApiError(422, "invalid_pdf", f"not a readable PDF: {exc}") from None
+    except TextTooLong as exc:
+        raise ApiError(413, "text_too_long", f"the PDF's text: {exc}") from None
+    answer = result.to_json()
+    answer["terms"] = {a.annotation.term: state().card(a.annotation.term) for a in result.annotations}
     return jsonify(answer)
 
 

@@ -69,6 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, annotator: Any = None
     app.config.update({k: v for k, v in config.items() if not k.startswith("TADORU_")})
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_body
+    app.config["TADORU_MAX_PDF"] = settings.max_pdf  # POST /api/v1/annotate-pdf raises its own cap to this
     app.config["TADORU_SETTINGS"] = settings
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Japanese as UTF-8, not \\uXXXX
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -82,6 +83,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, annotator: Any = None
 
     errors.register(app)
     auth.init_app(app)  # first: a request without the token costs nothing further
+    app.before_request(_body_cap)  # before capacity, which reads the body
     capacity.init_app(app, settings)
     app.register_blueprint(api.bp)
     app.register_blueprint(web.bp)
@@ -89,6 +91,17 @@ def create_app(config: Mapping[str, Any] | None = None, *, annotator: Any = None
     app.after_request(_cors)
     app.after_request(_security_headers)
     return app
+
+
+#: Routes whose body has a cap of its own (a config key) instead of ``MAX_CONTENT_LENGTH``.
+BODY_CAPS = {"api.annotate_pdf": "TADORU_MAX_PDF"}
+
+
+def _body_cap() -> None:
+    """``before_request``: a PDF is not held to the JSON routes' cap (``TADORU_MAX_PDF``, 50 MiB)."""
+    key = BODY_CAPS.get(request.endpoint or "")
+    if key is not None:
+        request.max_content_length = current_app.config[key]
 
 
 def origin_allowed(origin: str, configured: tuple[str, ...]) -> bool:

@@ -20,7 +20,7 @@ import resource
 import traceback
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 log = logging.getLogger("tadoru.errors")
@@ -87,7 +87,7 @@ def error_response(status: int, code: str, message: str, headers: Any = None, **
 
 def _http_message(exc: HTTPException) -> str:
     if isinstance(exc, RequestEntityTooLarge):
-        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        limit = request.max_content_length  # the route's own cap (a PDF's is larger)
         return f"the request body is larger than the service accepts ({limit} bytes)" if limit else "the request body is too large"
     if exc.code == 405:
         allowed = exc.get_response().headers.get("Allow", "")

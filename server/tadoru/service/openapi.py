@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from tadoru.options import LEVELS, MAX_QUERY, SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX, openapi_properties
+from tadoru.options import LANG_CHOICES, LEVELS, MAX_QUERY, SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX, openapi_properties
 from tadoru.version import __version__
 
 #: Every ``error.code`` the API can answer with.
@@ -20,7 +20,7 @@ ERROR_CODES = (
     "method_not_allowed", "not_acceptable", "payload_too_large", "unsupported_media_type", "uri_too_long",
     "request_timeout", "length_required", "too_many_requests", "request_header_fields_too_large",
     "internal_error", "not_implemented", "unavailable", "unauthorized", "overloaded", "misdirected_request",
-    "text_too_long", "out_of_memory",
+    "text_too_long", "out_of_memory", "invalid_pdf", "pdf_encrypted", "pdf_too_long",
 )
 
 _LABELS = {
@@ -57,6 +57,20 @@ _TERM_ID = {
     "name": "id", "in": "path", "required": True, "description": "A concept id such as `lora` or `fine-tuning`.",
     "schema": {"type": "string"}, "example": "fine-tuning",
 }
+
+
+#: The page bound of ``POST /api/v1/annotate-pdf`` (``tadoru.pdf.MAX_PAGES``; not imported: the
+#: document is built without loading PDFium).
+PDF_MAX_PAGES = 300
+
+#: The reader options as query parameters (the PDF route's body is the PDF).
+_OPTION_PARAMETERS = [
+    {"name": "lang", "in": "query", "required": False, "schema": {"type": "string", "enum": list(LANG_CHOICES)}},
+    {"name": "level", "in": "query", "required": False, "schema": {"type": "integer", "enum": list(LEVELS)}},
+    {"name": "known", "in": "query", "required": False, "description": "Concept ids or labels, comma-separated.",
+     "schema": {"type": "string"}},
+    {"name": "first_only", "in": "query", "required": False, "schema": {"type": "boolean"}},
+]
 
 
 @lru_cache(maxsize=1)
@@ -116,6 +130,38 @@ def openapi_document() -> dict[str, Any]:
                                                 "needs more memory than a worker may use (`out_of_memory`)."),
                                 "headers": {"Retry-After": {"description": "Seconds to wait before retrying.",
                                                             "schema": {"type": "integer", "minimum": 1}}}},
+                        **_COMMON_ERRORS,
+                    },
+                },
+            },
+            "/api/v1/annotate-pdf": {
+                "post": {
+                    "operationId": "annotatePdf",
+                    "summary": "Annotate a PDF (a research paper): each term with its page and boxes",
+                    "description": (
+                        "The body is the PDF's bytes; the reader options are query parameters. "
+                        "`text` is the PDF's text as a reader sees it (words hyphenated at line ends "
+                        "joined, paragraphs apart) and the offsets index it, in code points. `page` counts "
+                        "from 1; `rects` are `[x0, y0, x1, y1]` in PDF points from the page's top-left, one "
+                        f"per line the term covers. At most {PDF_MAX_PAGES} pages; the size cap is "
+                        "`TADORU_MAX_PDF` (default 50 MiB). A scan without a text layer answers 200 with no "
+                        "annotations and the warning `no_text_layer`. The service never fetches a PDF by URL."
+                    ),
+                    "parameters": _OPTION_PARAMETERS,
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+                    },
+                    "responses": {
+                        "200": _json(_ref("AnnotatePdfResponse"), "The PDF's text, pages, annotations and cards."),
+                        "400": _error("A bad reader option (`invalid_parameter`)."),
+                        "413": _error("The PDF is larger than `TADORU_MAX_PDF` (`payload_too_large`), or its text "
+                                      "grows past the normaliser's limit (`text_too_long`)."),
+                        "415": _error("The body is not sent as application/pdf (`unsupported_media_type`)."),
+                        "422": _error("Not a PDF, or a damaged one (`invalid_pdf`); protected by a password "
+                                      f"(`pdf_encrypted`); more than {PDF_MAX_PAGES} pages or 2 million characters "
+                                      "(`pdf_too_long`)."),
+                        "503": _error("Past capacity (`overloaded`) or out of memory (`out_of_memory`)."),
                         **_COMMON_ERRORS,
                     },
                 },
@@ -242,6 +288,35 @@ def openapi_document() -> dict[str, Any]:
                                                         "cover the text before this code point offset."},
                         "warnings": {"type": "array", "items": {"type": "string", "enum": ["truncated"]},
                                      "description": "Present only when something was left out: `truncated`."},
+                    },
+                },
+                "PdfAnnotation": {
+                    "allOf": [_ref("Annotation"), {
+                        "type": "object",
+                        "required": ["page", "rects"],
+                        "properties": {
+                            "page": {"type": "integer", "minimum": 1},
+                            "rects": {"type": "array", "minItems": 1, "items": {
+                                "type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4}},
+                        },
+                    }],
+                },
+                "AnnotatePdfResponse": {
+                    "type": "object",
+                    "required": ["lang", "pages", "text", "annotations", "terms"],
+                    "properties": {
+                        "lang": {"type": "string", "enum": ["ja", "en"]},
+                        "pages": {"type": "array", "items": {
+                            "type": "object", "required": ["page", "width", "height"],
+                            "properties": {"page": {"type": "integer", "minimum": 1},
+                                           "width": {"type": "number"}, "height": {"type": "number"}}}},
+                        "text": {"type": "string"},
+                        "annotations": {"type": "array", "items": _ref("PdfAnnotation")},
+                        "terms": {"type": "object", "additionalProperties": _ref("TermCard")},
+                        "known_found": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}},
+                        "truncated_at": {"type": "integer", "minimum": 0},
+                        "warnings": {"type": "array", "items": {"type": "string",
+                                                                "enum": ["no_text_layer", "truncated"]}},
                     },
                 },
                 "TermCard": {

@@ -199,7 +199,9 @@ def run(host: str | None = None, port: int | None = None, workers: int | None = 
         print(f"tadoru serve: {host}:{port} is already in use (another tadoru serve?); choose another --port",
               file=sys.stderr)
         return 1
-    options = gunicorn_options(host, port, workers, settings.max_pending, max_body=settings.max_body,
+    # The worker reads whole requests up to the larger cap; the app then holds each route to its own.
+    options = gunicorn_options(host, port, workers, settings.max_pending,
+                               max_body=max(settings.max_body, settings.max_pdf),
                                max_worker_memory=settings.max_worker_memory)
     server = TadoruServer(options, settings)
     try:

@@ -1,0 +1,88 @@
+"""A PDF annotated for a reader: the API's answer for ``POST /api/v1/annotate-pdf`` and batch's input.
+
+The text comes from ``extract_pdf`` and is annotated like any text, with its paragraph and page
+edges as word breaks; each annotation then carries its page and the boxes to draw on it, so a
+viewer (the service's /read page, pdf.js) can highlight the words where the reader sees them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tadoru.annotate import Annotation, Annotator, quote_context, resolve_lang
+from tadoru.options import ReaderOptions
+from tadoru.pdf.document import MAX_PAGES, PageInfo, PdfText, Rect, extract_pdf
+
+
+@dataclass(frozen=True, slots=True)
+class PdfAnnotation:
+    """One highlighted term of a PDF: where it is in the text, and on which page, in which boxes."""
+
+    annotation: Annotation
+    page: int  # 1-based
+    rects: list[Rect]
+
+    def to_dict(self, text: str) -> dict[str, Any]:
+        a = self.annotation
+        prefix, suffix = quote_context(text, a.start, a.end)
+        return {**a.to_dict(), "prefix": prefix, "suffix": suffix, "page": self.page,
+                "rects": [[round(v, 2) for v in r] for r in self.rects]}
+
+
+@dataclass(slots=True)
+class AnnotatedPdf:
+    """What the annotator found in a PDF (``to_json`` is the API's shape, without the cards)."""
+
+    document: PdfText
+    lang: str
+    annotations: list[PdfAnnotation]
+    known_found: dict[str, int] = field(default_factory=dict)
+    truncated_at: int | None = None
+
+    @property
+    def text(self) -> str:
+        return self.document.text
+
+    @property
+    def pages(self) -> list[PageInfo]:
+        return self.document.pages
+
+    @property
+    def warnings(self) -> list[str]:
+        return list(self.document.warnings) + (["truncated"] if self.truncated_at is not None else [])
+
+    def to_json(self) -> dict[str, Any]:
+        answer: dict[str, Any] = {
+            "lang": self.lang,
+            "pages": list(self.pages),
+            "text": self.text,
+            "annotations": [a.to_dict(self.text) for a in self.annotations],
+            "known_found": self.known_found,
+        }
+        if self.truncated_at is not None:
+            answer["truncated_at"] = self.truncated_at
+        if self.warnings:
+            answer["warnings"] = self.warnings
+        return answer
+
+
+def annotate_pdf(annotator: Annotator, data: bytes, options: ReaderOptions | None = None, *,
+                 max_pages: int = MAX_PAGES) -> AnnotatedPdf:
+    """Extract ``data``'s text (``InvalidPdf``, ``PdfEncrypted``, ``PdfTooLong`` when it cannot be
+    read) and annotate it for the reader ``options`` describe."""
+    document = extract_pdf(data, max_pages=max_pages)
+    opts = options or ReaderOptions()
+    result = annotator.annotate_text(document.text, opts, breaks=document.breaks)
+    annotations: list[PdfAnnotation] = []
+    for a in result:
+        placed = document.rects(a.start, a.end)
+        if not placed:
+            continue  # no ink at all (cannot happen for a term of letters; never draw nothing)
+        page, rects = placed[0]
+        for other_page, more in placed[1:]:  # a term never spans a page edge (a break), but be whole
+            if other_page == page:
+                rects = rects + more
+        annotations.append(PdfAnnotation(a, page, rects))
+    return AnnotatedPdf(document, resolve_lang(document.text, opts.lang), annotations, result.known_found,
+                        result.truncated_at)
