@@ -11,6 +11,7 @@ Exit status: 0 when nothing was found, 1 otherwise.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -32,7 +33,9 @@ def st_run(url: str, max_time: int, checks: str = "all") -> dict[str, object]:
     """Run ``st run`` against ``url``; the count of generated cases and failures by kind."""
     cmd = ["st", "--no-color", "run", f"{url}/api/v1/openapi.json", "--max-time", str(max_time), "--checks", checks,
            "--workers", "1", "--suppress-health-check", "all", "--request-timeout", "60"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=max_time + 300, check=False)
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "harness.schemathesis_hooks",  # the PDF body's serializer
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=max_time + 300, check=False, env=env)
     output = proc.stdout + proc.stderr
     cases = _CASES.search(output)
     return {

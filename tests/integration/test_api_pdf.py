@@ -164,3 +164,25 @@ def test_the_pdf_cap_is_its_own_and_configurable(tmp_path):
         assert text.status_code == 413
     finally:
         stop_server(server.process)
+
+
+def test_the_paste_form_without_javascript_shows_a_pdfs_text_marked(live_server):
+    """web.js sends a chosen PDF to the reader; a form posted without it still gets the PDF's text
+    marked, not "could not tell this file's text encoding" (the issue's report)."""
+    r = requests.post(f"{live_server.url}/?lang=en", timeout=60, headers={"Origin": live_server.url},
+                      files={"file": ("paper.pdf", simple_pdf(PAPER), "application/pdf")}, data={"level": "1"})
+    assert r.status_code == 200, r.text[:500]
+    assert 'data-term="lora"' in r.text and 'data-term="transformer"' in r.text
+    assert "paper.pdf" in r.text
+
+
+def test_the_reader_page_allows_the_pdfjs_worker_and_nothing_more(live_server):
+    r = requests.get(f"{live_server.url}/read", timeout=30)
+    assert r.status_code == 200
+    policy = r.headers["Content-Security-Policy"]
+    assert "worker-src 'self'" in policy and "script-src 'self';" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    for asset in ("pdfjs/pdf.min.mjs", "pdfjs/pdf.worker.min.mjs", "reader.js", "pending.js"):
+        got = requests.get(f"{live_server.url}/static/{asset}", timeout=30)
+        assert got.status_code == 200 and "javascript" in got.headers["Content-Type"], asset
+    assert requests.get(f"{live_server.url}/static/pdfjs/cmaps/UniJIS-UCS2-H.bcmap", timeout=30).status_code == 200

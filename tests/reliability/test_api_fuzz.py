@@ -21,6 +21,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+import harness.schemathesis_hooks  # noqa: F401 - registers the PDF body's serializer
 from tadoru.service.serve import MAX_REQUEST_LINE
 
 pytestmark = pytest.mark.slow

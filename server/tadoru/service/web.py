@@ -10,6 +10,7 @@ shared tooltip that the browser extension uses too.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -51,6 +52,11 @@ REDIRECT_PARAMS = ("known", "lang")
 UPLOAD_ERRORS = {"binary": "error_binary", "undecodable": "error_encoding", "empty": "error_neither", "oversized": "error_413",
                  "too-deep": "error_too_deep"}
 LANG_COOKIE_AGE = 365 * 24 * 3600
+#: The pages' policy (tadoru.service.app) plus what pdf.js needs: its worker, from this origin.
+READER_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; worker-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 @bp.after_request
@@ -121,8 +127,13 @@ def index() -> Response:
     if has_file:
         assert upload is not None
         filename = upload.filename or "upload"
+        data = upload.read()
+        if data[:1024].lstrip().startswith(b"%PDF"):
+            # Without JavaScript the form posts a PDF here (web.js sends it to /read instead): its
+            # text with the terms marked, and a pointer to the reader that shows the pages.
+            return _pdf_result(data, filename, form, options, fail)
         try:
-            page = read_page(Path(Path(filename).name or "upload"), upload.read(), sniff=True)
+            page = read_page(Path(Path(filename).name or "upload"), data, sniff=True)
             result = (annotator.annotate_html(page.text, options) if page.kind == "html"
                       else annotator.annotate_text(page.text.replace("\r\n", "\n"), options))
         except PageError as exc:
@@ -152,6 +163,35 @@ def index() -> Response:
         "truncated_at": result.truncated_at,
         "terms": _entries(order, lang), "cards": cards,
     })
+
+
+def _pdf_result(data: bytes, filename: str, form: dict[str, Any], options: ReaderOptions,
+                fail: Callable[[str], Response]) -> Response:
+    from tadoru.pdf import PdfError, annotate_pdf
+
+    try:
+        pdf = annotate_pdf(state().annotator, data, options)
+    except PdfError as exc:
+        return render_page("index.html", status=400, form=form,
+                           error=translate("reader_failed", ui_lang(), message=str(exc)))
+    except TextTooLong:
+        return fail("error_too_long")
+    annotations = [a.annotation for a in pdf.annotations]
+    order = list(dict.fromkeys(a.term for a in annotations))
+    return render_page("index.html", form=form, result={
+        "fragment": render_text_fragment(pdf.text, annotations), "lang": pdf.lang, "filename": filename,
+        "marks": len(annotations), "truncated_at": pdf.truncated_at, "pdf": True,
+        "terms": _entries(order, ui_lang()), "cards": {cid: state().card(cid) for cid in order},
+    })
+
+
+@bp.get("/read")
+def read() -> Response:
+    """The PDF reader: pdf.js draws the pages, the API's boxes become highlights over them."""
+    response = render_page("read.html")
+    # pdf.js runs its parser in a module worker from this origin; nothing else is added.
+    response.headers["Content-Security-Policy"] = READER_CONTENT_SECURITY_POLICY
+    return response
 
 
 def _cross_site() -> bool:

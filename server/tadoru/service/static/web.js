@@ -97,9 +97,21 @@
 
   var form = document.getElementById("tadoru-form");
   if (form) {
-    form.addEventListener("submit", function () {
+    form.addEventListener("submit", function (event) {
       var field = document.getElementById("known");
       if (field) field.value = readKnown().join(",");
+      // A PDF opens in the reader, which draws its pages (pending.js carries the file there).
+      var input = document.getElementById("file");
+      var file = input && input.files && input.files[0];
+      var reader = input && input.getAttribute("data-reader");
+      if (file && reader && (file.type === "application/pdf" || /\.pdf$/i.test(file.name || ""))) {
+        event.preventDefault();
+        var level = document.getElementById("level");
+        var target = reader + "?level=" + encodeURIComponent(level ? level.value : "1") + "#pending";
+        var base = document.body.getAttribute("data-static") || "/static/";
+        import(base + "pending.js").then(function (m) { return m.keepPendingPdf(file); })
+          .then(function () { window.location.assign(target); }, function () { form.submit(); });
+      }
     });
     var forget = document.getElementById("known-forget");
     if (forget) {
