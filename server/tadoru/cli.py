@@ -11,6 +11,7 @@ import enum
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -128,8 +129,9 @@ def annotate(paths: tuple[str, ...], out_dir: str | None, as_json: bool, force_h
 
 def _annotate_one(path: str, *, force_html: bool, lang: str, known: list[str], level: int,
                   first_only: bool, lexicon_dirs: tuple[str, ...]) -> None:
+    from tadoru.batch.worker import MAX_PDF_BYTES
     from tadoru.options import OptionError, ReaderOptions
-    from tadoru.pages.reader import DEFAULT_LIMITS, PageError, read_page
+    from tadoru.pages.reader import DEFAULT_LIMITS, PageError, PageLimits, read_page, read_raw
     from tadoru.text.normalize import TextTooLong
     from tadoru.text.visible import HtmlTooDeep
 
@@ -140,8 +142,16 @@ def _annotate_one(path: str, *, force_html: bool, lang: str, known: list[str], l
     name = "<stdin>" if path == "-" else path
     try:
         if path == "-":
-            raw = sys.stdin.buffer.read(DEFAULT_LIMITS.page_bytes + 1)
+            raw = sys.stdin.buffer.read(MAX_PDF_BYTES + 1)
+            if raw[:1024].lstrip().startswith(b"%PDF") and not force_html:
+                _annotate_pdf(name, raw, options, lexicon_dirs)
+                return
+            if len(raw) > DEFAULT_LIMITS.page_bytes:
+                raise PageError("oversized", f"more than the {DEFAULT_LIMITS.page_bytes // 2**20} MiB limit")
             page = read_page(Path(name), raw, kind="html" if force_html else "text")
+        elif not force_html and _is_pdf(Path(path)):
+            _annotate_pdf(name, read_raw(Path(path), PageLimits(page_bytes=MAX_PDF_BYTES)), options, lexicon_dirs)
+            return
         else:
             if Path(path).is_dir():
                 raise click.ClickException(f"{path}: is a folder (use --out DIR to annotate a folder)")
@@ -155,6 +165,32 @@ def _annotate_one(path: str, *, force_html: bool, lang: str, known: list[str], l
     except (HtmlTooDeep, TextTooLong) as exc:
         raise click.ClickException(f"{printable(name)}: {exc}") from None
     click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
+
+
+def _is_pdf(path: Path) -> bool:
+    """A PDF by name, or by its first bytes (a PDF saved without its suffix)."""
+    if path.suffix.lower() == ".pdf":
+        return True
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(1024).lstrip().startswith(b"%PDF")
+    except OSError:
+        return False  # the page reader says why it cannot be read
+
+
+def _annotate_pdf(name: str, data: bytes, options: Any, lexicon_dirs: tuple[str, ...]) -> None:
+    """``annotate --json paper.pdf``: the JSON ``POST /api/v1/annotate-pdf`` answers, cards included."""
+    from tadoru.pdf import PdfError, annotate_pdf
+    from tadoru.text.normalize import TextTooLong
+
+    annotator = _annotator(lexicon_dirs)
+    try:
+        result = annotate_pdf(annotator, data, options)
+    except (PdfError, TextTooLong) as exc:
+        raise click.ClickException(f"{printable(name)}: {exc}") from None
+    answer = result.to_json()
+    answer["terms"] = {a.annotation.term: annotator.lexicon[a.annotation.term].to_card() for a in result.annotations}
+    click.echo(json.dumps(answer, ensure_ascii=False, indent=1))
 
 
 # --------------------------------------------------------------------------- trace

@@ -50,6 +50,18 @@ class TadoruClient:
             raise ClientError("the service's answer has no annotations list")
         return answer
 
+    def annotate_pdf(self, data: bytes, options: ReaderOptions | None = None) -> dict[str, Any]:
+        """``POST /api/v1/annotate-pdf``: ``{"lang", "pages", "text", "annotations", "terms"}``."""
+        opts = options or ReaderOptions()
+        params = {"lang": opts.lang, "level": str(opts.level), "first_only": "true" if opts.first_only else "false"}
+        if opts.known:
+            params["known"] = ",".join(opts.known)
+        answer = self._object("POST", "/api/v1/annotate-pdf", data=data, params=params,
+                              headers={"Content-Type": "application/pdf"})
+        if not isinstance(answer.get("annotations"), list) or not isinstance(answer.get("text"), str):
+            raise ClientError("the service's answer has no text and annotations")
+        return answer
+
     def card(self, concept_id: str) -> dict[str, Any] | None:
         """One term card, or ``None`` when the service has no such term."""
         try:

@@ -22,8 +22,8 @@ from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 
-from tadoru.files import write_atomic
 from tadoru import fastcore
+from tadoru.files import write_atomic
 from tadoru.lexicon.load import lexicon_fingerprint, load_lexicon
 from tadoru.matcher import CompiledLexicon
 from tadoru.version import __version__

@@ -24,6 +24,7 @@ STATE_DIR = ".tadoru"
 INDEX_NAME = "index.html"
 REPORT_NAME = "report.json"
 _GLOB_CHARS = frozenset("*?[")
+PDF_SUFFIX = ".pdf"
 _KEEP_HTML_SUFFIXES = (".html", ".htm")  # kept, so links between saved pages still work
 
 
@@ -40,7 +41,7 @@ class InputFile:
 
     @property
     def kind(self) -> str | None:
-        return page_kind(self.path)
+        return page_kind(self.path) or pdf_kind(self.path)
 
     @property
     def corpus(self) -> bool:
@@ -92,7 +93,7 @@ def discover(paths: list[str], *, follow_symlinks: bool = False) -> Inputs:
                 found[absolute.resolve()] = (absolute, explicit or (previous is not None and previous[1]), False)
     if not found:
         raise BatchError("found no pages to annotate in " + ", ".join(paths)
-                         + f" (Tadoru reads {', '.join(PAGE_SUFFIXES + CORPUS_SUFFIXES)})")
+                         + f" (Tadoru reads {', '.join(PAGE_SUFFIXES + (PDF_SUFFIX,) + CORPUS_SUFFIXES)})")
     root = Path(os.path.commonpath([str(a) for a in anchors]))
     files = [InputFile(absolute, PurePosixPath(Path(os.path.relpath(absolute, root)).as_posix()), explicit, outside)
              for absolute, explicit, outside in found.values()]
@@ -100,8 +101,13 @@ def discover(paths: list[str], *, follow_symlinks: bool = False) -> Inputs:
     return Inputs(files, folders, root)
 
 
+def pdf_kind(path: Path) -> str | None:
+    """``"pdf"`` for a PDF: read by ``tadoru.pdf`` rather than the page reader (batch/worker.py)."""
+    return "pdf" if path.suffix.lower() == PDF_SUFFIX else None
+
+
 def _readable_kind(path: Path) -> str | None:
-    return page_kind(path) or corpus_kind(path)
+    return page_kind(path) or pdf_kind(path) or corpus_kind(path)
 
 
 def _expand(raw: str) -> list[str]:

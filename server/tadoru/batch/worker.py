@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from tadoru.batch.inputs import pdf_kind
 from tadoru.client import ClientError, TadoruClient
 from tadoru.options import ReaderOptions
 from tadoru.pages.reader import PageError, read_page
@@ -43,9 +44,28 @@ class PageJob:
     resource_root: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class PdfResult:
+    """A PDF as an engine read it: its text, the annotations with the page of each, where each
+    page's text begins, the language and the warnings (``no_text_layer``)."""
+
+    text: str
+    annotations: list[Any]
+    pages: list[int]
+    page_starts: list[int]
+    lang: str
+    warnings: list[str]
+
+
+#: A batch reads PDFs up to the service's default cap (TADORU_MAX_PDF).
+MAX_PDF_BYTES = 50 * 1024 * 1024
+
+
 class Engine(Protocol):
     known_found: dict[str, int]
     truncated_at: int | None
+
+    def annotate_pdf(self, data: bytes, options: ReaderOptions | None = None) -> PdfResult: ...
 
     def annotate_html(self, html: str, options: ReaderOptions | None = None) -> tuple[Any, list[Any], str]: ...
     def annotate_text(self, text: str, options: ReaderOptions | None = None) -> tuple[list[Any], str]: ...
@@ -94,6 +114,20 @@ class LocalEngine:
             raise PageError("oversized", str(exc)) from None
         self.known_found, self.truncated_at = result.known_found, result.truncated_at
         return result.annotations, result.lang
+
+    def annotate_pdf(self, data: bytes, options: ReaderOptions | None = None) -> PdfResult:
+        from tadoru.pdf import PdfError, annotate_pdf
+        from tadoru.text.normalize import TextTooLong
+
+        try:
+            result = annotate_pdf(self.annotator, data, options or self.options)
+        except TextTooLong as exc:
+            raise PageError("oversized", str(exc)) from None
+        except PdfError as exc:
+            raise _pdf_error(exc) from None
+        self.known_found, self.truncated_at = result.known_found, result.truncated_at
+        return PdfResult(result.text, [a.annotation for a in result.annotations], [a.page for a in result.annotations],
+                         result.document.page_starts(), result.lang, list(result.document.warnings))
 
     def card(self, concept_id: str) -> dict[str, Any] | None:
         if concept_id not in self._cards:
@@ -152,6 +186,28 @@ class ServerEngine:
     def annotate_text(self, text: str, options: ReaderOptions | None = None) -> tuple[list[Any], str]:
         body = self._annotate(options, text=text)
         return self._annotations(body, text), str(body.get("lang") or "en")
+
+    def annotate_pdf(self, data: bytes, options: ReaderOptions | None = None) -> PdfResult:
+        try:
+            body = self.client.annotate_pdf(data, options or self.options)
+        except ClientError as exc:
+            reason = {"invalid_pdf": "unparsable", "pdf_encrypted": "encrypted", "pdf_too_long": "oversized",
+                      "payload_too_large": "oversized", "text_too_long": "oversized"}.get(exc.code or "", "server")
+            raise PageError(reason, exc.message) from None
+        if not self.complete:
+            self._cards.update((cid, card) for cid, card in body.get("terms", {}).items() if isinstance(card, dict))
+        found = body.get("known_found")
+        self.known_found = {str(k): int(v) for k, v in found.items()} if isinstance(found, dict) else {}
+        cut = body.get("truncated_at")
+        self.truncated_at = cut if isinstance(cut, int) else None
+        text = body["text"]
+        try:
+            pages = [int(item["page"]) for item in body["annotations"]]
+            starts = [int(page.get("start", len(text))) for page in body.get("pages", [])]
+        except (KeyError, TypeError, ValueError):
+            raise PageError("server", "the service sent a PDF answer without pages") from None
+        return PdfResult(text, self._annotations(body, text), pages, starts, str(body.get("lang") or "en"),
+                         [str(w) for w in body.get("warnings", []) if w != "truncated"])
 
     def _annotations(self, body: dict[str, Any], text: str) -> list[Any]:
         from tadoru.annotate import Annotation
@@ -250,6 +306,79 @@ def _failed(job: PageJob, reason: str, message: str) -> dict[str, Any]:
     return {"input": job.rel, "status": "failed", "reason": reason, "message": message}
 
 
+def _pdf_error(exc: Exception) -> PageError:
+    """A ``tadoru.pdf`` error as the batch's named reason."""
+    from tadoru.pdf import PdfEncrypted, PdfTooLong
+
+    if isinstance(exc, PdfEncrypted):
+        return PageError("encrypted", f"{exc}; Tadoru cannot read an encrypted PDF")
+    if isinstance(exc, PdfTooLong):
+        return PageError("oversized", str(exc))
+    return PageError("unparsable", str(exc))
+
+
+def _process_pdf(job: PageJob, engine: Engine, config: WorkerConfig) -> dict[str, Any]:
+    """A PDF: its reflowed text as a readable page with page markers, the JSON-LD with page selectors."""
+    import hashlib
+    import json
+
+    from tadoru.batch.journal import write_atomic
+    from tadoru.lexicon.graph import embedded_cards
+    from tadoru.pages.reader import PageLimits, read_raw
+    from tadoru.pages.render import render_pdf_page
+    from tadoru.pages.webannotation import annotation_collection
+
+    path = Path(job.path)
+    data = read_raw(path, PageLimits(page_bytes=MAX_PDF_BYTES))
+    if not data.strip():
+        raise PageError("empty", "the file is empty")
+    result = engine.annotate_pdf(data)
+    counts = Counter(a.term for a in result.annotations)
+    unknown = list(counts)
+    counts.update(engine.known_found)
+    cards = embedded_cards(unknown, engine.card)
+    title = _pdf_title(result.text) or path.name
+    source = path.resolve().as_uri()
+    digest = hashlib.sha256(data).hexdigest()
+    out_dir = Path(config.out_dir)
+    written: dict[str, list[int]] = {}
+    if "json" in job.outputs:
+        document = annotation_collection(source=source, text=result.text, annotations=result.annotations, cards=cards,
+                                         title=title, text_sha256=digest, fmt="application/pdf", pages=result.pages)
+        target = job.outputs["json"]
+        written[target] = list(write_atomic(out_dir / target, json.dumps(document, ensure_ascii=False, indent=1) + "\n"))
+    if "html" in job.outputs:
+        label = "{page} ページ" if result.lang == "ja" else "Page {page}"
+        html = render_pdf_page(result.text, result.annotations, result.page_starts, cards=cards, lang=result.lang,
+                               title=title, page_label=label)
+        target = job.outputs["html"]
+        written[target] = list(write_atomic(out_dir / target, html))
+    return {
+        "input": job.rel,
+        "status": "done",
+        "written": written,
+        "record": {
+            "title": title,
+            "lang": result.lang,
+            "encoding": "pdf",
+            "source": source,
+            "sha256": digest,
+            "occurrences": len(result.annotations),
+            "terms": dict(counts),
+            "unknown": unknown,
+            "pages": len(result.page_starts),
+            **({"warnings": result.warnings} if result.warnings else {}),
+            **({"truncated_at": engine.truncated_at} if engine.truncated_at is not None else {}),
+        },
+    }
+
+
+def _pdf_title(text: str) -> str | None:
+    """A paper's first line of text is nearly always its title."""
+    first = text.lstrip().split("\n", 1)[0].strip()
+    return first[:200] if first else None
+
+
 def _process(job: PageJob, engine: Engine, config: WorkerConfig) -> dict[str, Any]:
     from tadoru.lexicon.graph import embedded_cards
     from tadoru.pages.as_parsed import UnsafeMarkup
@@ -257,6 +386,8 @@ def _process(job: PageJob, engine: Engine, config: WorkerConfig) -> dict[str, An
     from tadoru.pages.webannotation import annotation_collection
 
     path = Path(job.path)
+    if pdf_kind(path):
+        return _process_pdf(job, engine, config)
     page = read_page(path, resource_root=Path(job.resource_root) if job.resource_root else None)
     if page.kind == "text":
         every, lang = engine.annotate_text(page.text)

@@ -55,6 +55,7 @@ REASONS = {
     "unsafe-markup": "its markup would not come out inert",
     "outside-input": "a symbolic link out of its folder",
     "malformed-record": "a corpus line or row that is not a record {id, text|html, url?, lang?}",
+    "encrypted": "protected by a password",
     "error": "unexpected error",
 }
 

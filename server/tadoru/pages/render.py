@@ -99,6 +99,13 @@ body{margin:0;font:16px/1.8 system-ui,-apple-system,"Hiragino Sans","Noto Sans C
 main.tadoru-text{max-width:46rem;margin:0 auto;padding:2rem 1.25rem;white-space:pre-wrap;overflow-wrap:anywhere}
 """
 
+PDF_PAGE_CSS = """:root{color-scheme:light dark}
+body{margin:0;font:16px/1.8 system-ui,-apple-system,"Hiragino Sans","Noto Sans CJK JP","Yu Gothic",sans-serif}
+main.tadoru-pdf{max-width:46rem;margin:0 auto;padding:2rem 1.25rem;overflow-wrap:anywhere}
+main.tadoru-pdf h1{font-size:1.4rem;line-height:1.4}
+p.tadoru-page{margin:2.5rem 0 1rem;color:#777;font-size:.85rem;text-align:center;border-top:1px solid #8884}
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class TooltipKit:
@@ -196,6 +203,39 @@ def render_text_page(text: str, annotations: Sequence[Annotation], *, cards: Map
     skeleton = (f"<html lang=\"{html_lib.escape(lang)}\"><head><title>{html_lib.escape(title)}</title>"
                 f"<style>{TEXT_PAGE_CSS}</style></head><body><main class=\"tadoru-text\">"
                 f"{render_text_fragment(text, annotations)}</main></body></html>")
+    root = lxml.html.document_fromstring(skeleton, parser=lxml.html.HTMLParser(huge_tree=True, remove_comments=False))
+    return finish_document(root, cards=cards, lang=lang, title=title)
+
+
+def render_pdf_page(text: str, annotations: Sequence[Annotation], page_starts: Sequence[int], *,
+                    cards: Mapping[str, Any], lang: str, title: str, page_label: str = "Page {page}") -> str:
+    """A PDF's text as a readable annotated page: its paragraphs reflowed, with page markers.
+
+    The extracted text separates paragraphs (and pages) with a blank line and no term spans one,
+    so each paragraph is rendered with its own annotations; a marker (``id="page-N"``) stands
+    before the paragraph where page N begins, so the copy can be read beside the PDF.
+    """
+    marks = {start: number for number, start in enumerate(page_starts, start=1) if start < len(text)}
+    parts: list[str] = []
+    k = 0
+    pos = 0
+    for paragraph in text.split("\n\n"):
+        start, end = pos, pos + len(paragraph)
+        pos = end + 2
+        for offset in sorted(o for o in marks if o <= start):
+            number = marks.pop(offset)
+            label = html_lib.escape(page_label.format(page=number))
+            parts.append(f'<p class="tadoru-page" id="page-{number}" role="separator">{label}</p>')
+        own: list[Annotation] = []
+        while k < len(annotations) and annotations[k].start < end:
+            a = annotations[k]
+            own.append(type(a)(a.start - start, a.end - start, a.surface, a.term))
+            k += 1
+        if paragraph.strip():
+            parts.append(f"<p>{render_text_fragment(paragraph, own)}</p>")
+    skeleton = (f"<html lang=\"{html_lib.escape(lang)}\"><head><title>{html_lib.escape(title)}</title>"
+                f"<style>{PDF_PAGE_CSS}</style></head><body><main class=\"tadoru-pdf\">"
+                f"<h1>{html_lib.escape(title)}</h1>{''.join(parts)}</main></body></html>")
     root = lxml.html.document_fromstring(skeleton, parser=lxml.html.HTMLParser(huge_tree=True, remove_comments=False))
     return finish_document(root, cards=cards, lang=lang, title=title)
 

@@ -30,11 +30,17 @@ _NAMESPACE = uuid.UUID("8b0c6f0e-5a1c-4f7e-9a53-7a6f1d2b3c4d")  # Tadoru's, fixe
 
 def annotation_collection(*, source: str, text: str, annotations: Sequence[Annotation],
                           cards: Mapping[str, Mapping[str, Any]], title: str | None = None,
-                          text_sha256: str | None = None, fmt: str = "text/html") -> dict[str, Any]:
-    """The collection for one page; ``source`` is the page's IRI (original URL or file URI)."""
+                          text_sha256: str | None = None, fmt: str = "text/html",
+                          pages: Sequence[int] | None = None) -> dict[str, Any]:
+    """The collection for one page; ``source`` is the page's IRI (original URL or file URI).
+
+    ``pages`` (for a PDF: the page of each annotation, from 1) adds to each target a
+    ``FragmentSelector`` ``page=N`` conforming to RFC 8118, beside the text selectors.
+    """
     collection_uuid = uuid.uuid5(_NAMESPACE, f"{source}\n{text_sha256 or ''}")
     collection_id = f"urn:uuid:{collection_uuid}"
-    items = [_annotation(collection_uuid, i, a, text, source, fmt, cards.get(a.term)) for i, a in enumerate(annotations)]
+    items = [_annotation(collection_uuid, i, a, text, source, fmt, cards.get(a.term),
+                         None if pages is None else pages[i]) for i, a in enumerate(annotations)]
     document: dict[str, Any] = {
         "@context": CONTEXT,
         "id": collection_id,
@@ -51,8 +57,12 @@ def annotation_collection(*, source: str, text: str, annotations: Sequence[Annot
     return document
 
 
+#: RFC 8118 (application/pdf fragment identifiers), as the Web Annotation model names it.
+PDF_FRAGMENT = "http://tools.ietf.org/rfc/rfc8118"
+
+
 def _annotation(collection: uuid.UUID, index: int, ann: Annotation, text: str, source: str, fmt: str,
-                card: Mapping[str, Any] | None) -> dict[str, Any]:
+                card: Mapping[str, Any] | None, page: int | None = None) -> dict[str, Any]:
     prefix, suffix = quote_context(text, ann.start, ann.end)
     bodies: list[dict[str, Any]] = [{"type": "TextualBody", "purpose": "tagging", "value": ann.term}]
     if card:
@@ -73,6 +83,7 @@ def _annotation(collection: uuid.UUID, index: int, ann: Annotation, text: str, s
         "target": {
             "source": source,
             "format": fmt,
-            "selector": [quote, {"type": "TextPositionSelector", "start": ann.start, "end": ann.end}],
+            "selector": [quote, {"type": "TextPositionSelector", "start": ann.start, "end": ann.end}]
+            + ([{"type": "FragmentSelector", "conformsTo": PDF_FRAGMENT, "value": f"page={page}"}] if page else []),
         },
     }

@@ -53,9 +53,10 @@ class AnnotatedPdf:
         return list(self.document.warnings) + (["truncated"] if self.truncated_at is not None else [])
 
     def to_json(self) -> dict[str, Any]:
+        starts = self.document.page_starts()
         answer: dict[str, Any] = {
             "lang": self.lang,
-            "pages": list(self.pages),
+            "pages": [{**page, "start": start} for page, start in zip(self.pages, starts, strict=True)],
             "text": self.text,
             "annotations": [a.to_dict(self.text) for a in self.annotations],
             "known_found": self.known_found,

@@ -65,6 +65,21 @@ class PdfText:
         k = bisect.bisect_right(self._page_starts, g) - 1
         return k, g - self._page_starts[k]
 
+    def page_starts(self) -> list[int]:
+        """The text offset where each page's text begins (``len(text)`` for a page without any),
+        for page markers in a reflowed copy and the API's ``pages[].start``."""
+        starts = [len(self.text)] * len(self.pages)
+        page_firsts, source = self._page_starts, self._source
+        k = 0
+        for offset in range(len(self.text)):
+            g = source[offset]
+            if g < 0:
+                continue
+            while k + 1 < len(page_firsts) and g >= page_firsts[k + 1]:
+                k += 1
+            starts[k] = min(starts[k], offset)
+        return starts
+
     def rects(self, start: int, end: int) -> list[tuple[int, list[Rect]]]:
         """The boxes of ``text[start:end]``: ``[(page number, [(x0, y0, x1, y1), …]), …]``.
 

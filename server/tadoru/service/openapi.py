@@ -309,7 +309,10 @@ def openapi_document() -> dict[str, Any]:
                         "pages": {"type": "array", "items": {
                             "type": "object", "required": ["page", "width", "height"],
                             "properties": {"page": {"type": "integer", "minimum": 1},
-                                           "width": {"type": "number"}, "height": {"type": "number"}}}},
+                                           "width": {"type": "number"}, "height": {"type": "number"},
+                                           "start": {"type": "integer", "minimum": 0,
+                                                     "description": "Where the page's text begins in `text` "
+                                                                    "(its length for a page without text)."}}}},
                         "text": {"type": "string"},
                         "annotations": {"type": "array", "items": _ref("PdfAnnotation")},
                         "terms": {"type": "object", "additionalProperties": _ref("TermCard")},
