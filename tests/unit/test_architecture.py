@@ -20,7 +20,7 @@ FLOORS = [
     ("fastcore",),  # the compiled text path's tables and loader; the matcher builds it
     ("matcher",),
     ("annotate", "compiled_cache"),
-    ("pages", "review", "client", "pdf"),
+    ("pages", "review", "client", "pdf", "discover"),
     ("service", "batch"),
     ("cli",),
     ("__main__",),
