@@ -1,7 +1,10 @@
 """Small PDFs written byte by byte, for tests that need a real PDF without a browser to print one.
 
-One page per list of lines, set in the standard Helvetica (no font embedded: every PDF reader
-has it), ASCII only — for Japanese or layout, the tests print HTML with Chromium instead.
+``simple_pdf``: one page per list of lines, set in the standard Helvetica (no font embedded:
+every PDF reader has it), ASCII only.  ``japanese_pdf``: Japanese lines in a CJK font that is
+*not embedded* (Adobe-Japan1 ``KozMinPr6N-Regular`` named, UniJIS-UCS2-H encoding), the kind of
+PDF a viewer can only draw with the predefined CMaps and a font of its own (pdf.js's ``cmaps``).
+Chromium always embeds fonts, so the tests make this one here.
 """
 
 from __future__ import annotations
@@ -31,6 +34,35 @@ def simple_pdf(pages: list[list[str]], *, size: tuple[int, int] = (612, 792), fo
         objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] "
                        f"/Resources << /Font << /F1 3 0 R >> >> /Contents {page_ids[k] + 1} 0 R >>".encode())
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    return _assemble(objects)
+
+
+def japanese_pdf(lines: list[str], *, size: tuple[int, int] = (595, 842), font_size: int = 14) -> bytes:
+    """One A4 page of Japanese (or any BMP) text in a non-embedded CJK font."""
+    width, height = size
+    leading = font_size * 1.6
+    ops = [f"BT /F1 {font_size} Tf {leading:.1f} TL 56 {height - 72} Td"]
+    for line in lines:
+        ops.append("<" + line.encode("utf-16-be").hex().upper() + "> Tj T*")
+    ops.append("ET")
+    stream = "\n".join(ops).encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] "
+        f"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>".encode(),
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /KozMinPr6N-Regular /Encoding /UniJIS-UCS2-H "
+        b"/DescendantFonts [6 0 R] >>",
+        b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /KozMinPr6N-Regular "
+        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 6 >> /FontDescriptor 7 0 R /DW 1000 >>",
+        b"<< /Type /FontDescriptor /FontName /KozMinPr6N-Regular /Flags 6 /FontBBox [-437 -340 1147 1317] "
+        b"/ItalicAngle 0 /Ascent 1317 /Descent -349 /CapHeight 742 /StemV 80 >>",
+    ]
+    return _assemble(objects)
+
+
+def _assemble(objects: list[bytes]) -> bytes:
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):

@@ -123,3 +123,20 @@ def test_the_paste_form_opens_a_pdf_in_the_reader(page, live_server, pdfs):
     page.wait_for_function("() => document.getElementById('reader').dataset.state === 'ready'", timeout=60_000)
     assert page.locator("#reader-level").input_value() == "2"
     assert page.locator("tadoru-term.reader-mark").count() > 0
+
+
+def test_japanese_with_a_font_that_is_not_embedded_is_drawn(page, live_server):
+    """pdf.js needs its CMaps (vendored, served by the service) to draw such a PDF: the page gets ink."""
+    from harness.pdfgen import japanese_pdf
+
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text))
+    pdf = japanese_pdf(["大規模言語モデルをファインチューニングする。", "LoRAは低ランク行列だけを学習する手法です。"])
+    open_in_reader(page, live_server, pdf, name="ja.pdf", lang="ja")
+    assert {m.get_attribute("data-term") for m in page.locator("tadoru-term.reader-mark").all()} >= {
+        "large-language-model", "fine-tuning", "lora"}
+    page.wait_for_function(
+        "() => { const c = document.querySelector('.reader-page[data-page=\"1\"] canvas'); if (!c) return false;"
+        " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        " let dark = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 128) dark++; return dark > 200; }")
+    assert not [m for m in console if "CMap" in m or "Content Security Policy" in m], console

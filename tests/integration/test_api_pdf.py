@@ -14,7 +14,7 @@ import time
 import pytest
 import requests
 
-from harness.pdfgen import simple_pdf
+from harness.pdfgen import japanese_pdf, simple_pdf
 from harness.service import start_server, stop_server
 
 PAPER = [
@@ -186,3 +186,16 @@ def test_the_reader_page_allows_the_pdfjs_worker_and_nothing_more(live_server):
         got = requests.get(f"{live_server.url}/static/{asset}", timeout=30)
         assert got.status_code == 200 and "javascript" in got.headers["Content-Type"], asset
     assert requests.get(f"{live_server.url}/static/pdfjs/cmaps/UniJIS-UCS2-H.bcmap", timeout=30).status_code == 200
+
+
+JA_LINES = ["大規模言語モデルをファインチューニングする。", "LoRAは低ランク行列だけを学習する手法です。"]
+
+
+def test_japanese_in_a_font_that_is_not_embedded(live_server, annotator):
+    """A CJK font named but not embedded (UniJIS-UCS2-H): the text still comes out, joined without spaces."""
+    doc = post_pdf(live_server, japanese_pdf(JA_LINES)).json()
+    assert doc["lang"] == "ja"
+    assert doc["text"] == "".join(JA_LINES)
+    expected = [(a.term, a.surface) for a in annotator.annotate_text("".join(JA_LINES))]
+    assert [(a["term"], a["exact"]) for a in doc["annotations"]] == expected
+    assert {"large-language-model", "fine-tuning", "lora"} <= {t for t, _ in expected}
