@@ -26,11 +26,12 @@ import bench_html
 import bench_latency
 import bench_service
 import bench_startup
+import bench_pdf
 import bench_text
 import load_test
 from common import print_table
 
-NAMES = ("text", "html", "startup", "latency", "service", "load", "batch", "corpus", "extension")
+NAMES = ("text", "html", "pdf", "startup", "latency", "service", "load", "batch", "corpus", "extension")
 
 
 def _run(name: str, fn: Callable[[], Any], results: dict[str, Any]) -> None:
@@ -63,6 +64,12 @@ def target_rows(r: dict[str, Any]) -> list[list[str]]:
         linearity = next(x["linearity"] for x in r["html"] if "linearity" in x)
         rows.append(["annotate_html vs BS4+lxml parse alone, worst of 4 sizes", "≤ 1.5×", f"{worst:.2f}×"])
         rows.append(["cost per MB at 10 MB vs at 100 KB", "≤ 1.3×", f"{linearity:.2f}×"])
+    if r.get("pdf"):
+        x = r["pdf"][0]
+        rows.append([f"{x['pages']}-page paper: annotate_pdf vs pypdfium2 text extraction alone", "≤ 1.5×",
+                     f"{x['ratio']:.2f}× ({x['ours_ms']:.0f} vs {x['pdfium_ms']:.0f} ms)"])
+        rows.append(["PDF reader: file chosen → page 1 with its first highlight", "(figure)",
+                     f"{x['reader_first_highlight_ms']:.0f} ms"])
     if r.get("latency"):
         for x in r["latency"]:
             rows.append([f"50 KB article through HTTP, median, {x['lang']}", "≤ 30 ms", f"{x['p50_ms']:.1f} ms"])
@@ -111,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     plan: dict[str, Callable[[], Any]] = {
         "text": bench_text.main,
         "html": bench_html.main,
+        "pdf": bench_pdf.main,
         "startup": bench_startup.main,
         "latency": lambda: bench_latency.main(["--requests", "20" if quick else "60"]),
         "service": lambda: bench_service.main(["--seconds", "4" if quick else "8"]),
