@@ -13,7 +13,10 @@
  *   - sends the reader's service token, when one is set, as `Authorization: Bearer` (the token
  *     stays here: it is never logged nor passed to a page);
  *   - treats 503 `overloaded` as "busy": it waits the service's Retry-After (up to
- *     BUSY_RETRY_MAX_S) and tries once more before telling the reader to retry later.
+ *     BUSY_RETRY_MAX_S) and tries once more before telling the reader to retry later;
+ *   - "Read with Tadoru" (openPdf): fetches a PDF itself (the service never fetches URLs),
+ *     opens the service's reader page <serviceUrl>/read and hands it the bytes; with the
+ *     arxivReader option on, does the same by itself for https://arxiv.org/pdf/… tabs.
  *
  * Chromium runs this file as a classic service worker; Firefox (no MV3 service workers yet)
  * loads the same files through `background.scripts`.
@@ -21,16 +24,17 @@
 "use strict";
 
 if (typeof importScripts === "function") {
-  importScripts("shared/messages.js", "shared/settings.js", "shared/pagedoc.js");
+  importScripts("shared/messages.js", "shared/settings.js", "shared/pagedoc.js", "shared/pdf.js");
 }
 
 const { TadoruError } = self.TadoruMessages;
 const Settings = self.TadoruSettings;
+const Pdf = self.TadoruPdf;
 
 /** The oldest service this extension works with (API v1 first shipped in 0.1.0). */
 const MIN_SERVICE_VERSION = "0.1.0";
 const HEALTH_TTL_MS = 30000;
-const TIMEOUT_MS = { health: 4000, term: 8000, annotate: 60000 };
+const TIMEOUT_MS = { health: 4000, term: 8000, annotate: 60000, pdf: 60000, reader: 30000 };
 const CARD_CACHE_SIZE = 2000;
 const BADGE_COLOR = { down: "#b00020", too_old: "#b26a00", unauthorized: "#b26a00", busy: "#b26a00" };
 const BUSY_RETRY_MAX_S = 5;
@@ -356,7 +360,226 @@ function pageReport({ count, timings }, sender) {
   return {};
 }
 
-self.TadoruMessages.listen({ annotate, term, status, knownAdd, tooltipCss, pageReport });
+// ------------------------------------------------------------------ Read with Tadoru (PDFs)
+
+/** Download the PDF at `url` (at most Pdf.MAX_PDF_BYTES); resolves to its bytes. */
+async function fetchPdf(url) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), TIMEOUT_MS.pdf);
+  const web = /^https?:/i.test(url);
+  try {
+    let response;
+    try {
+      // The reader's own cookies go along, so a PDF behind a login comes as the tab shows it.
+      response = await fetch(url, { credentials: web ? "include" : "omit", signal: controller.signal });
+    } catch (err) {
+      if (controller.signal.aborted) {
+        throw new TadoruError("pdf_fetch_failed", t("errPdfNetwork", [url, t("errPdfTimedOut")]));
+      }
+      if (web && !(await chrome.permissions.contains({ origins: [Settings.originPattern(url)] }).catch(() => true))) {
+        throw new TadoruError("permission_denied", t("errPdfAccess", [new URL(url).host]));
+      }
+      throw new TadoruError("pdf_fetch_failed", t("errPdfNetwork", [url, String((err && err.message) || err)]));
+    }
+    if (web && !response.ok) {
+      throw new TadoruError("pdf_fetch_failed", t("errPdfStatus", [url, String(response.status)]));
+    }
+    const declared = Number(response.headers.get("Content-Length"));
+    if (response.headers.has("Content-Length") && !Pdf.sizeAllowed(declared)) {
+      controller.abort();
+      throw new TadoruError("too_large", t("errPdfTooLarge", [Pdf.mib(Pdf.MAX_PDF_BYTES)]));
+    }
+    // Read piece by piece, so a server that does not say its size cannot fill the memory either.
+    const parts = [];
+    let total = 0;
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (!Pdf.sizeAllowed(total)) {
+        controller.abort();
+        throw new TadoruError("too_large", t("errPdfTooLarge", [Pdf.mib(Pdf.MAX_PDF_BYTES)]));
+      }
+      parts.push(value);
+    }
+    const bytes = new Uint8Array(total);
+    let at = 0;
+    for (const part of parts) {
+      bytes.set(part, at);
+      at += part.length;
+    }
+    if (!Pdf.looksLikePdf(bytes)) throw new TadoruError("not_pdf", t("errPdfNotPdf", [url]));
+    return bytes;
+  } catch (err) {
+    if (err instanceof TadoruError) throw err;
+    throw new TadoruError("pdf_fetch_failed", t("errPdfNetwork", [url, String((err && err.message) || err)]));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Resolves when tab `tabId` has finished loading (or rejects after `ms`). */
+function tabLoaded(tabId, ms) {
+  return new Promise((resolve, reject) => {
+    let timer = null;
+    const done = (fn, value) => {
+      clearTimeout(timer);
+      chrome.tabs.onUpdated.removeListener(onUpdated);
+      chrome.tabs.onRemoved.removeListener(onRemoved);
+      fn(value);
+    };
+    const onUpdated = (id, change, tab) => {
+      if (id === tabId && change.status === "complete") done(resolve, tab);
+    };
+    const onRemoved = (id) => {
+      if (id === tabId) done(reject, new Error("the reader tab was closed"));
+    };
+    timer = setTimeout(() => done(reject, new Error("the reader page did not load")), ms);
+    chrome.tabs.onUpdated.addListener(onUpdated);
+    chrome.tabs.onRemoved.addListener(onRemoved);
+    chrome.tabs.get(tabId).then((tab) => {
+      if (tab.status === "complete") done(resolve, tab);
+    }, () => {});
+  });
+}
+
+// The three functions below run in the reader tab (the extension's isolated world, which keeps
+// its globals from one executeScript call to the next); each must be self-contained.
+
+function readerTakeStart(key, length) {
+  globalThis.__tadoruPdf = { key, bytes: new Uint8Array(length), filled: 0 };
+  return true;
+}
+
+function readerTakeChunk(key, offset, base64) {
+  const box = globalThis.__tadoruPdf;
+  if (!box || box.key !== key) return false;
+  const binary = atob(base64);
+  for (let i = 0; i < binary.length; i++) box.bytes[offset + i] = binary.charCodeAt(i);
+  box.filled += binary.length;
+  return true;
+}
+
+/** Wait until reader.js listens (#reader[data-state=idle]), then post it the PDF: see reader.js. */
+async function readerHandOver(key, name, waitMs) {
+  const box = globalThis.__tadoruPdf;
+  delete globalThis.__tadoruPdf;
+  if (!box || box.key !== key || box.filled !== box.bytes.length) return "incomplete";
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const root = document.getElementById("reader");
+    if (root && root.dataset.state === "idle") break;
+    if (Date.now() > deadline) return root ? "not_ready" : "not_reader";
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const bytes = box.bytes.buffer;
+  window.postMessage({ type: "tadoru-open-pdf", name, bytes }, "*", [bytes]);
+  return "sent";
+}
+
+async function runInTab(tabId, func, args) {
+  const [first] = await chrome.scripting.executeScript({ target: { tabId }, func, args });
+  return first ? first.result : undefined;
+}
+
+/** Open the service's reader in a new tab next to `nextTo` (a tab, or null) and give it `bytes`. */
+async function openReader(serviceUrl, bytes, name, nextTo) {
+  const where = { url: Pdf.readerUrl(serviceUrl), active: true };
+  if (nextTo) {
+    where.index = nextTo.index + 1;
+    where.windowId = nextTo.windowId;
+    where.openerTabId = nextTo.id;
+  }
+  const tab = await chrome.tabs.create(where);
+  const fail = (why) => new TadoruError("reader_failed", t("errPdfReader", [Pdf.readerUrl(serviceUrl), why]));
+  try {
+    const loaded = await tabLoaded(tab.id, TIMEOUT_MS.reader);
+    if (loaded.url && !Pdf.isReaderUrl(loaded.url, serviceUrl)) throw fail(loaded.url);
+    const key = `${Date.now()}-${Math.random()}`;
+    await runInTab(tab.id, readerTakeStart, [key, bytes.length]);
+    for (const [start, end] of Pdf.chunks(bytes.length)) {
+      if (!(await runInTab(tab.id, readerTakeChunk, [key, start, Pdf.toBase64(bytes.subarray(start, end))]))) {
+        throw fail("lost");
+      }
+    }
+    const outcome = await runInTab(tab.id, readerHandOver, [key, name, TIMEOUT_MS.reader]);
+    if (outcome !== "sent") throw fail(String(outcome));
+  } catch (err) {
+    if (err instanceof TadoruError) throw err;
+    throw fail(String((err && err.message) || err));
+  }
+  return tab.id;
+}
+
+/** The tab a PDF came from, when there is one to open the reader next to. */
+async function sourceTab(tabId) {
+  if (tabId === undefined) return null;
+  try {
+    return await chrome.tabs.get(tabId);
+  } catch (_) {
+    return null;
+  }
+}
+
+async function readPdf(url, tabId) {
+  const kind = Pdf.pdfKind(url, "application/pdf"); // the popup decided it is a PDF; here: which scheme
+  if (!kind) throw new TadoruError("not_pdf", t("errPdfNotPdf", [url]));
+  if (kind === "file" && !(await fileAccessAllowed())) {
+    throw new TadoruError("permission_denied", t("popupPdfFileAccess"));
+  }
+  const [settings] = await readerSettings();
+  const serviceUrl = settings.serviceUrl;
+  try {
+    await requirePermission(serviceUrl);
+    // First the service (its reader does the work), then the download, then a new tab: every
+    // error the popup can show comes before a tab opens and closes the popup.
+    await checkHealth(serviceUrl, { fresh: true, token: settings.serviceToken });
+  } catch (err) {
+    return failed(err, serviceUrl);
+  }
+  const bytes = await fetchPdf(url);
+  const readerTabId = await openReader(serviceUrl, bytes, Pdf.fileName(url), await sourceTab(tabId));
+  return { readerTabId, bytes: bytes.length };
+}
+
+async function fileAccessAllowed() {
+  try {
+    return !!(chrome.extension && chrome.extension.isAllowedFileSchemeAccess &&
+      (await chrome.extension.isAllowedFileSchemeAccess()));
+  } catch (_) {
+    return false;
+  }
+}
+
+/** "Read with Tadoru": from the extension's own pages only (the popup), never a content script. */
+function openPdf({ url, tabId }, sender) {
+  const ownPage = sender && typeof sender.url === "string" && sender.url.startsWith(chrome.runtime.getURL(""));
+  if (!ownPage) throw new TadoruError("bad_message", "openPdf is sent by the extension's popup only");
+  return readPdf(url, tabId);
+}
+
+// The arxivReader option: an arXiv PDF opened in a tab goes to the reader by itself.  The tab's
+// URL is visible here only for hosts the extension may access, so switching the option on asks
+// for https://arxiv.org (see options.js); no "tabs" or "webNavigation" permission is needed.
+const autoOpened = new Map(); // tabId → the arXiv URL already sent to the reader
+
+async function autoOpenArxiv(tabId, url) {
+  if (!Pdf.isArxivPdfUrl(url) || autoOpened.get(tabId) === url) return;
+  const [settings] = await readerSettings();
+  if (!settings.arxivReader) return;
+  autoOpened.set(tabId, url);
+  // A service that is down shows on the badge (readPdf reports it); any other failure leaves the
+  // PDF in the browser's own viewer, where the reader is reading it anyway.
+  await readPdf(url, tabId).catch(() => {});
+}
+
+chrome.tabs.onUpdated.addListener((tabId, change, tab) => {
+  const url = change.url || (change.status === "loading" && tab && tab.url);
+  if (url) autoOpenArxiv(tabId, url).catch(() => {});
+});
+
+self.TadoruMessages.listen({ annotate, term, status, knownAdd, tooltipCss, pageReport, openPdf });
 
 // A new service URL: forget cards and health of the old one.
 chrome.storage.onChanged.addListener((changes, area) => {
@@ -369,7 +592,10 @@ chrome.storage.onChanged.addListener((changes, area) => {
   }
 });
 
-chrome.tabs.onRemoved.addListener((tabId) => pageReports.delete(tabId));
+chrome.tabs.onRemoved.addListener((tabId) => {
+  pageReports.delete(tabId);
+  autoOpened.delete(tabId);
+});
 
 /** For benchmarks and tests driving the worker: what the worker measured and holds. */
 self.tadoruDebug = {
@@ -379,4 +605,5 @@ self.tadoruDebug = {
     return lastStatus;
   },
   versionAtLeast,
+  autoOpened,
 };

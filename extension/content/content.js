@@ -286,6 +286,8 @@
       servicePage: isServicePage(settings),
       lastError: state.lastError,
       timings: { ...state.timings },
+      contentType: document.contentType || "",
+      url: location.href,
     };
   }
 

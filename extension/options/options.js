@@ -11,6 +11,7 @@
   const S = globalThis.TadoruSettings;
   const K = globalThis.TadoruKnown;
   const M = globalThis.TadoruMessages;
+  const P = globalThis.TadoruPdf;
   const { t, localize, say } = globalThis.TadoruUI;
   const $ = (id) => document.getElementById(id);
 
@@ -70,10 +71,35 @@
     }
   }
 
+  /**
+   * The arXiv option needs access to arXiv: to see that a tab shows an arXiv PDF and to download
+   * it.  Asked when the reader switches it on (still inside the click: a prompt needs the gesture);
+   * refused, the option stays off.
+   */
+  async function arxivAccess(asking) {
+    let ok = false;
+    try {
+      ok = await asking;
+    } catch (_) {
+      ok = false;
+    }
+    if (!ok) {
+      $("arxiv-reader").checked = false;
+      say($("pdf-status"), t("optionsArxivNoAccess"), "error");
+      return false;
+    }
+    say($("pdf-status"), "", "info");
+    return true;
+  }
+
   async function onSettingChanged(event) {
     const el = event.target;
     const name = el.dataset.setting;
     const value = readControl(el);
+    if (name === "arxivReader" && value) {
+      const asking = chrome.permissions.request({ origins: [...P.ARXIV_ORIGINS] });
+      if (!(await arxivAccess(asking))) return;
+    }
     if (name === "serviceUrl") {
       const url = S.normalizeServiceUrl(value);
       if (!url) {

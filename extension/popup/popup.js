@@ -1,7 +1,9 @@
 /*
  * The toolbar popup: is the service running (and new enough), is Tadoru on for this site, and
  * a way to the options.  It asks the worker for the service's status and the tab's content
- * script for what it did; it changes only the site list in the settings.
+ * script for what it did; it changes only the site list in the settings.  On a PDF it offers
+ * "Read with Tadoru": the worker fetches the PDF and opens it in the service's reader (the
+ * browser's PDF viewer cannot be scripted, so it cannot show highlights).
  *
  * `popup.html?tab=ID` shows the popup for tab ID (the browser opens it without: the active tab).
  */
@@ -10,7 +12,8 @@
 
   const S = globalThis.TadoruSettings;
   const M = globalThis.TadoruMessages;
-  const { t, localize } = globalThis.TadoruUI;
+  const P = globalThis.TadoruPdf;
+  const { t, localize, say } = globalThis.TadoruUI;
   const $ = (id) => document.getElementById(id);
 
   async function currentTabId() {
@@ -43,18 +46,20 @@
     return status;
   }
 
-  async function showSite(tabId) {
+  /** What the tab's content script reports, or null where none runs. */
+  async function pageInfoOf(tabId) {
+    if (tabId === undefined) return null;
+    try {
+      return await M.sendToTab(tabId, "pageInfo", {});
+    } catch (_) {
+      return null;
+    }
+  }
+
+  function showSite(info) {
     const label = $("site-label");
     const toggle = $("site-toggle");
     const pageText = $("page-text");
-    let info = null;
-    if (tabId !== undefined) {
-      try {
-        info = await M.sendToTab(tabId, "pageInfo", {});
-      } catch (_) {
-        info = null;
-      }
-    }
     if (!info || !info.host) {
       pageText.textContent = t("popupCannotRun");
       pageText.hidden = false;
@@ -79,11 +84,82 @@
     };
   }
 
+  // ------------------------------------------------------------------ Read with Tadoru
+
+  /** The tab's URL ("" when the browser does not let the extension see it). */
+  async function tabUrl(tabId) {
+    if (tabId === undefined) return "";
+    try {
+      const tab = await chrome.tabs.get(tabId);
+      return tab.url || tab.pendingUrl || "";
+    } catch (_) {
+      return "";
+    }
+  }
+
+  async function fileAccessAllowed() {
+    try {
+      return !!(chrome.extension && chrome.extension.isAllowedFileSchemeAccess &&
+        (await chrome.extension.isAllowedFileSchemeAccess()));
+    } catch (_) {
+      return false;
+    }
+  }
+
+  async function readPdf(url, tabId, asking) {
+    const button = $("read-pdf");
+    const out = $("pdf-status");
+    button.disabled = true;
+    try {
+      if (!(await asking)) {
+        say(out, t("errPdfAccess", [new URL(url).host]), "error");
+        return;
+      }
+      say(out, t("popupPdfOpening"), "info");
+      // The reader opens in a new tab, which usually closes this popup: the worker goes on alone.
+      await M.send("openPdf", tabId === undefined ? { url } : { url, tabId });
+      say(out, t("popupPdfOpened"), "ok");
+    } catch (err) {
+      say(out, err.message, "error");
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async function showPdf(tabId, info) {
+    // Without access to the tab's site (file:// pages, a popup not opened from the toolbar), the
+    // tab's URL is hidden from the extension; the content script, where it runs, says it.
+    const url = (await tabUrl(tabId)) || (info && typeof info.url === "string" ? info.url : "");
+    const kind = P.pdfKind(url, info && info.contentType);
+    if (!kind) return;
+    $("pdf").hidden = false;
+    const button = $("read-pdf");
+    if (kind === "file" && !(await fileAccessAllowed())) {
+      button.disabled = true;
+      say($("pdf-status"), t("popupPdfFileAccess"), "error");
+      return;
+    }
+    // Fetching from another site needs access to it: asked for at the click, only when missing.
+    const origins = kind === "web" ? [S.originPattern(url)] : [];
+    let granted = !origins.length || (await chrome.permissions.contains({ origins }).catch(() => false));
+    button.addEventListener("click", () => {
+      // Asked in the click handler itself, before any await: the browser grants a permission
+      // prompt only while the user's gesture lasts.
+      const asking = granted ? Promise.resolve(true) : chrome.permissions.request({ origins }).catch(() => false);
+      asking.then((ok) => {
+        granted = granted || ok;
+      });
+      readPdf(url, tabId, asking);
+    });
+  }
+
   async function main() {
     localize(document);
     $("open-options").addEventListener("click", () => chrome.runtime.openOptionsPage());
     const tabId = await currentTabId();
-    await Promise.all([showService(tabId), showSite(tabId)]);
+    const info = await pageInfoOf(tabId);
+    showSite(info);
+    await Promise.all([showService(tabId), showPdf(tabId, info)]);
     document.body.dataset.ready = "true";
   }
 

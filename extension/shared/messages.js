@@ -37,10 +37,20 @@
     tooltipCss: { request: {}, result: { css: "string" } },
     // content → worker: how many highlights this page has now, and how long the work took.
     pageReport: { request: { count: "number", timings: "object" }, result: {} },
-    // popup → content script of a tab: is Tadoru on here, and what did it do?
+    // popup → content script of a tab: is Tadoru on here, and what did it do? (`contentType`
+    // is the document's type: "application/pdf" in the browser's PDF viewer; `url` the page's
+    // address, for tabs whose URL the extension may not read, such as file:// pages.)
     pageInfo: {
       request: {},
-      result: { host: "string", enabled: "boolean", running: "boolean", count: "number" },
+      result: {
+        host: "string", enabled: "boolean", running: "boolean", count: "number", contentType: "string?", url: "string?",
+      },
+    },
+    // popup → worker: "Read with Tadoru" — fetch the PDF at `url` (shown in tab `tabId`), open the
+    // service's reader in a new tab and hand it the bytes.  Answers once the reader has them.
+    openPdf: {
+      request: { url: "string", tabId: "number?" },
+      result: { readerTabId: "number", bytes: "number" },
     },
   });
 
@@ -57,6 +67,10 @@
     "permission_denied", // the service URL is not covered by the extension's host permissions
     "unknown_term", // no such term id
     "disabled", // the extension is off for this site
+    "pdf_fetch_failed", // the PDF could not be downloaded (HTTP status or network error)
+    "not_pdf", // what was downloaded is not a PDF
+    "too_large", // the PDF is larger than the reader takes (TadoruPdf.MAX_PDF_BYTES)
+    "reader_failed", // the service's reader page did not open or did not take the PDF
     "internal", // a bug in the extension
   ]);
 

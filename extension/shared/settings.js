@@ -3,7 +3,8 @@
  *
  * Stored in `chrome.storage.local` under two keys so that a click on "I know this" does not
  * rewrite (and re-broadcast) the settings:
- *   settings: {version, serviceUrl, serviceToken, level, definitionLang, firstOnly, siteMode, sites}
+ *   settings: {version, serviceUrl, serviceToken, level, definitionLang, firstOnly, siteMode, sites,
+ *              arxivReader}
  *   known:    {version, ids: [term ids]}
  * Every read goes through `migrate()`, which upgrades an older stored version one step at a
  * time and replaces any value that is not valid with its default, so no part of the extension
@@ -32,6 +33,7 @@
     firstOnly: false, // mark only the first occurrence of each term
     siteMode: "all", // "all": every site except `sites`; "listed": only `sites`
     sites: [], // host names (a name also covers its subdomains)
+    arxivReader: false, // open https://arxiv.org/pdf/… in the service's PDF reader automatically
   });
 
   const CHOICES = Object.freeze({
@@ -113,6 +115,7 @@
     out.firstOnly = typeof s.firstOnly === "boolean" ? s.firstOnly : DEFAULTS.firstOnly;
     out.siteMode = CHOICES.siteMode.includes(s.siteMode) ? s.siteMode : DEFAULTS.siteMode;
     out.sites = normalizeHosts(s.sites);
+    out.arxivReader = typeof s.arxivReader === "boolean" ? s.arxivReader : DEFAULTS.arxivReader;
     return out;
   }
 
