@@ -80,6 +80,8 @@ class ApiCase:
     min_annotations: int = 0
     large: bool = False  # needs the raised body cap
     truncated: bool = False  # more terms than one request annotates: the answer must say where it stopped
+    path: str = "/api/v1/annotate"
+    content_type: str = "application/json"
 
 
 def _json_html(make: Callable[[], str]) -> Callable[[], bytes]:
@@ -116,6 +118,35 @@ API_CASES = [
     ApiCase("lone-surrogates", "lone surrogates (JSON \\ud800)",
             lambda: b'{"html": "<p>LoRA \\ud800 GPU \\udfff</p>", "known": ["\\udc00"]}', 200, min_annotations=2),
 ]
+def pdf_bomb(inflated: int = 2 * 1024 * MiB) -> bytes:
+    """A 9 MB PDF whose one content stream inflates to ``inflated`` bytes (2 GiB of spaces)."""
+    from harness.pdfgen import pdf_with_stream
+
+    squeeze = __import__("zlib").compressobj(1)  # level 1: as small for spaces, several times faster
+    head = b"BT /F1 12 Tf 72 720 Td (LoRA fine-tuning) Tj ET\n"
+    chunk = b" " * MiB
+    parts = [squeeze.compress(head)]
+    parts.extend(squeeze.compress(chunk) for _ in range(inflated // MiB))
+    parts.append(squeeze.flush())
+    return pdf_with_stream(b"".join(parts), b"/Filter /FlateDecode")
+
+
+def pdf_pages(count: int) -> bytes:
+    from harness.pdfgen import simple_pdf
+
+    return simple_pdf([["LoRA"]] * count)
+
+
+PDF_CASES = [
+    ApiCase("pdf-bomb", "a 9 MB PDF whose content stream inflates to 2 GiB", pdf_bomb, 422, "pdf_too_complex",
+            path="/api/v1/annotate-pdf", content_type="application/pdf"),
+    ApiCase("pdf-5000-pages", "a PDF of 5,000 pages", lambda: pdf_pages(5000), 422, "pdf_too_long",
+            path="/api/v1/annotate-pdf", content_type="application/pdf"),
+    ApiCase("pdf-random", "5 MB of random bytes sent as a PDF", lambda: b"%PDF-1.7\n" + os.urandom(5 * MiB), 422,
+            "invalid_pdf", path="/api/v1/annotate-pdf", content_type="application/pdf"),
+]
+API_CASES += PDF_CASES
+
 #: Sent to a service with the default 5 MiB cap: refused before it is read into the app.
 OVERSIZE_CASE = ApiCase("over-default-cap", "a 20 MB page at the default 5 MiB cap",
                         _json_html(lambda: text_node(20_000_000)), 413, "payload_too_large")
@@ -156,8 +187,8 @@ def post_case(url: str, case: ApiCase, worker_pid: int | None = None) -> Measure
     """Send one case to ``/api/v1/annotate`` and check the answer is the one the case expects."""
     body = case.body()
     started = time.perf_counter()
-    response = requests.post(f"{url}/api/v1/annotate", data=body, timeout=REQUEST_SECONDS * 2,
-                             headers={"Content-Type": "application/json"})
+    response = requests.post(f"{url}{case.path}", data=body, timeout=REQUEST_SECONDS * 2,
+                             headers={"Content-Type": case.content_type})
     seconds = time.perf_counter() - started
     peak = peak_mib(worker_pid) if worker_pid else None
     try:
@@ -206,6 +237,9 @@ def batch_inputs() -> dict[str, tuple[bytes, str, str]]:
                             "done"),
         "fdfa-entities.html": (utf8("<p>" + "&#xfdfa;" * (2 * MiB) + "</p>"), "16 MiB of `&#xfdfa;` entities",
                                "oversized"),
+        "pdf-bomb.pdf": (pdf_bomb(), "a 9 MB PDF whose content stream inflates to 2 GiB", "oversized"),
+        "pdf-5000-pages.pdf": (pdf_pages(5000), "a PDF of 5,000 pages", "oversized"),
+        "pdf-damaged.pdf": (pdf_pages(3)[:200], "a PDF cut short", "unparsable"),
     }
 
 

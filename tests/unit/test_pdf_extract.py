@@ -537,3 +537,33 @@ def test_a_forty_page_paper_extracts_in_well_under_a_second(pdfs):
     elapsed = time.perf_counter() - started
     assert len(pdf.pages) == 40 and len(pdf.text) > 40 * 3000
     assert elapsed < 1.0, f"{elapsed:.2f} s for 40 pages"
+
+
+# ------------------------------------------------------------------------------- isolation
+
+
+def test_a_compression_bomb_stops_in_its_child_process_not_here():
+    """2 GiB of inflated content stream: the child passes its memory limit and dies; this process
+    gets PdfTooComplex and goes on (in-process, PDFium would abort the whole process)."""
+    import resource
+
+    from harness.hostile import pdf_bomb
+    from tadoru.pdf import PdfTooComplex
+    from tadoru.pdf.isolated import read_pages_isolated
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(PdfTooComplex, match="MiB of memory"):
+        read_pages_isolated(pdf_bomb(), max_pages=10, max_chars=1000, memory=768 * 2**20)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200 * 1024  # KiB: the bomb was not here
+
+
+def test_isolated_errors_keep_their_type_and_details():
+    from harness.pdfgen import simple_pdf
+
+    with pytest.raises(PdfTooLong) as caught:
+        extract_pdf(simple_pdf([["LoRA"]] * 5), max_pages=3, isolated=True)
+    assert (caught.value.what, caught.value.count, caught.value.limit) == ("pages", 5, 3)
+    with pytest.raises(InvalidPdf):
+        extract_pdf(b"%PDF-1.4 nothing else", isolated=True)
+    text = extract_pdf(simple_pdf([["We fine-tuned a model with LoRA."]]), isolated=True)
+    assert text.text == "We fine-tuned a model with LoRA." and text.rects(27, 31)

@@ -192,6 +192,7 @@ class ServerEngine:
             body = self.client.annotate_pdf(data, options or self.options)
         except ClientError as exc:
             reason = {"invalid_pdf": "unparsable", "pdf_encrypted": "encrypted", "pdf_too_long": "oversized",
+                      "pdf_too_complex": "oversized",
                       "payload_too_large": "oversized", "text_too_long": "oversized"}.get(exc.code or "", "server")
             raise PageError(reason, exc.message) from None
         if not self.complete:
@@ -308,11 +309,11 @@ def _failed(job: PageJob, reason: str, message: str) -> dict[str, Any]:
 
 def _pdf_error(exc: Exception) -> PageError:
     """A ``tadoru.pdf`` error as the batch's named reason."""
-    from tadoru.pdf import PdfEncrypted, PdfTooLong
+    from tadoru.pdf import PdfEncrypted, PdfTooComplex, PdfTooLong
 
     if isinstance(exc, PdfEncrypted):
         return PageError("encrypted", f"{exc}; Tadoru cannot read an encrypted PDF")
-    if isinstance(exc, PdfTooLong):
+    if isinstance(exc, (PdfTooLong, PdfTooComplex)):
         return PageError("oversized", str(exc))
     return PageError("unparsable", str(exc))
 

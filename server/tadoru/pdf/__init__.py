@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from tadoru.pdf.annotated import AnnotatedPdf, PdfAnnotation, annotate_pdf
 from tadoru.pdf.document import MAX_CHARS, MAX_PAGES, NO_TEXT_LAYER, PageInfo, PdfText, Rect, extract_pdf
-from tadoru.pdf.errors import InvalidPdf, PdfEncrypted, PdfError, PdfTooLong
+from tadoru.pdf.errors import InvalidPdf, PdfEncrypted, PdfError, PdfTooComplex, PdfTooLong
 
 __all__ = [
     "MAX_CHARS",
@@ -27,6 +27,7 @@ __all__ = [
     "PdfEncrypted",
     "PdfError",
     "PdfText",
+    "PdfTooComplex",
     "PdfTooLong",
     "Rect",
     "annotate_pdf",

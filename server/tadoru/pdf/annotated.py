@@ -69,10 +69,14 @@ class AnnotatedPdf:
 
 
 def annotate_pdf(annotator: Annotator, data: bytes, options: ReaderOptions | None = None, *,
-                 max_pages: int = MAX_PAGES) -> AnnotatedPdf:
-    """Extract ``data``'s text (``InvalidPdf``, ``PdfEncrypted``, ``PdfTooLong`` when it cannot be
-    read) and annotate it for the reader ``options`` describe."""
-    document = extract_pdf(data, max_pages=max_pages)
+                 max_pages: int = MAX_PAGES, isolated: bool = True) -> AnnotatedPdf:
+    """Extract ``data``'s text (``InvalidPdf``, ``PdfEncrypted``, ``PdfTooLong``, ``PdfTooComplex``
+    when it cannot be read) and annotate it for the reader ``options`` describe.
+
+    PDFium runs in a child process under a memory and time limit unless ``isolated`` is False:
+    a hostile PDF must not take the calling process down (``tadoru.pdf.isolated``).
+    """
+    document = extract_pdf(data, max_pages=max_pages, isolated=isolated)
     opts = options or ReaderOptions()
     result = annotator.annotate_text(document.text, opts, breaks=document.breaks)
     annotations: list[PdfAnnotation] = []

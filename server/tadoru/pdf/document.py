@@ -13,6 +13,7 @@ from array import array
 from dataclasses import dataclass, field
 from typing import TypedDict
 
+from tadoru.pdf.errors import InvalidPdf
 from tadoru.pdf.layout import clean_pages
 from tadoru.pdf.read import RawPage, read_pages
 
@@ -134,14 +135,24 @@ def _continues_line(rect: list[float], x0: float, y0: float, x1: float, y1: floa
     return overlap > 0.5 * h and rect[2] - 0.5 * h <= x0 <= rect[2] + 4 * (y1 - y0)
 
 
-def extract_pdf(data: bytes, *, max_pages: int = MAX_PAGES, max_chars: int = MAX_CHARS) -> PdfText:
+def extract_pdf(data: bytes, *, max_pages: int = MAX_PAGES, max_chars: int = MAX_CHARS,
+                isolated: bool = False) -> PdfText:
     """The text of the PDF in ``data`` as Tadoru annotates it, with its way back to the pages.
 
     Raises ``InvalidPdf`` (not a PDF, or damaged), ``PdfEncrypted`` (a password is needed) or
     ``PdfTooLong`` (more than ``max_pages`` pages or ``max_chars`` characters).  A PDF without
     a text layer is not an error: its text is empty and ``warnings`` holds ``"no_text_layer"``.
+    ``isolated`` reads it in a child process under a memory and time limit (``PdfTooComplex``
+    past them): what the service and batch do with PDFs from outside (``tadoru.pdf.isolated``).
     """
-    raw = read_pages(data, max_pages=max_pages, max_chars=max_chars)
+    if isolated:
+        from tadoru.pdf.isolated import read_pages_isolated
+
+        if b"%PDF" not in bytes(data[:1024]):
+            raise InvalidPdf("not a PDF (no %PDF header)")  # no child process for what is not a PDF
+        raw = read_pages_isolated(data, max_pages=max_pages, max_chars=max_chars)
+    else:
+        raw = read_pages(data, max_pages=max_pages, max_chars=max_chars)
     cleaned = clean_pages(raw)
     warnings = [NO_TEXT_LAYER] if raw and not cleaned.text.strip() else []
     return PdfText(

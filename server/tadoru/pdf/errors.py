@@ -33,3 +33,12 @@ class PdfTooLong(PdfError):
         self.what = what
         self.count = count
         self.limit = limit
+
+    def __reduce__(self) -> tuple[type[PdfTooLong], tuple[str, int, int]]:
+        # Pickled by value: tadoru.pdf.isolated sends it from the PDFium child process.
+        return PdfTooLong, (self.what, self.count, self.limit)
+
+
+class PdfTooComplex(PdfError):
+    """Reading the PDF needed more memory or time than one document may take (a compression bomb,
+    say): PDFium ran in a child process under those limits and was stopped (``tadoru.pdf.isolated``)."""

@@ -168,7 +168,7 @@ def annotate_pdf() -> Response:
     The reader options come as query parameters (the body is the PDF).  The service never
     fetches a URL for a PDF: the extension or the page that has the bytes sends them.
     """
-    from tadoru.pdf import InvalidPdf, PdfEncrypted, PdfTooLong
+    from tadoru.pdf import InvalidPdf, PdfEncrypted, PdfTooComplex, PdfTooLong
     from tadoru.pdf import annotate_pdf as annotate_document
 
     if (request.mimetype or "") != "application/pdf":
@@ -187,6 +187,8 @@ def annotate_pdf() -> Response:
         raise ApiError(422, "pdf_encrypted", f"{exc}; Tadoru cannot read an encrypted PDF") from None
     except PdfTooLong as exc:
         raise ApiError(422, "pdf_too_long", str(exc)) from None
+    except PdfTooComplex as exc:
+        raise ApiError(422, "pdf_too_complex", f"Tadoru stopped reading this PDF: {exc}") from None
     except InvalidPdf as exc:
         raise ApiError(422, "invalid_pdf", f"not a readable PDF: {exc}") from None
     except TextTooLong as exc:

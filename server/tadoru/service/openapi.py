@@ -20,7 +20,7 @@ ERROR_CODES = (
     "method_not_allowed", "not_acceptable", "payload_too_large", "unsupported_media_type", "uri_too_long",
     "request_timeout", "length_required", "too_many_requests", "request_header_fields_too_large",
     "internal_error", "not_implemented", "unavailable", "unauthorized", "overloaded", "misdirected_request",
-    "text_too_long", "out_of_memory", "invalid_pdf", "pdf_encrypted", "pdf_too_long",
+    "text_too_long", "out_of_memory", "invalid_pdf", "pdf_encrypted", "pdf_too_long", "pdf_too_complex",
 )
 
 _LABELS = {
@@ -160,7 +160,8 @@ def openapi_document() -> dict[str, Any]:
                         "415": _error("The body is not sent as application/pdf (`unsupported_media_type`)."),
                         "422": _error("Not a PDF, or a damaged one (`invalid_pdf`); protected by a password "
                                       f"(`pdf_encrypted`); more than {PDF_MAX_PAGES} pages or 2 million characters "
-                                      "(`pdf_too_long`)."),
+                                      "(`pdf_too_long`); reading it needed more than 1.5 GiB or a minute: a compression "
+                                      "bomb, say (`pdf_too_complex`)."),
                         "503": _error("Past capacity (`overloaded`) or out of memory (`out_of_memory`)."),
                         **_COMMON_ERRORS,
                     },
