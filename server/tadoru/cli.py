@@ -171,6 +171,8 @@ def _is_pdf(path: Path) -> bool:
     """A PDF by name, or by its first bytes (a PDF saved without its suffix)."""
     if path.suffix.lower() == ".pdf":
         return True
+    if not path.is_file():
+        return False  # a pipe or device named like a page must not be opened here: the reader refuses it
     try:
         with open(path, "rb") as handle:
             return handle.read(1024).lstrip().startswith(b"%PDF")

@@ -166,3 +166,16 @@ def test_jsonl_rows_are_what_json_dumps_writes():
                        for row in zip(*(columns[c] for c in ROW_COLUMNS), strict=True))
     assert jsonl_rows(columns) == expected
     assert [json_module.loads(line)["exact"] for line in expected.split("\n")[:-1]] == columns["exact"]
+
+
+def test_a_task_that_lost_the_scattered_config_is_sent_again_not_failed():
+    """A worker killed while holding the scattered config cancels every task waiting on it ("lost
+    dependencies"): those tasks are retried after a new scatter; a real failure is not retried."""
+    from distributed.client import FutureCancelledError
+
+    from tadoru.batch.cluster import DaskRunner
+
+    assert DaskRunner._lost_config(FutureCancelledError("tadoru-7", "lost dependencies"))
+    assert DaskRunner._lost_config(FutureCancelledError("tadoru-9", "already forgotten"))
+    assert not DaskRunner._lost_config(FutureCancelledError("tadoru-9", "the client cancelled it"))
+    assert not DaskRunner._lost_config(RuntimeError("lost dependencies"))

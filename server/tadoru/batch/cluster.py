@@ -43,6 +43,10 @@ def run_on_worker(task: Callable[[Any], dict[str, Any]], config: WorkerConfig, i
     return task(item)
 
 
+#: Times one task may be sent again after losing the scattered config with a worker.
+MAX_CONFIG_RETRIES = 3
+
+
 class DaskRunner:
     """Items as Dask tasks, results in the order they finish."""
 
@@ -79,7 +83,9 @@ class DaskRunner:
         self.slots = sum(threads.values()) * 2 + 2
         self.task, self.died = task, died
         # Sent once to every worker, not with each task (under --server it holds every card).
+        self._config = config
         self.config = self.client.scatter(config, broadcast=True, hash=False)
+        self.retried: dict[int, int] = {}  # id(item) → times its task lost the scattered config
         self.finished = as_completed()
         self.items: dict[str, Any] = {}
         self.count = 0
@@ -95,14 +101,30 @@ class DaskRunner:
         return len(self.items)
 
     def next_result(self) -> dict[str, Any]:
-        future = next(self.finished)
-        item = self.items.pop(str(future.key))
-        try:
-            result: dict[str, Any] = future.result()
-        except Exception as exc:  # noqa: BLE001 - KilledWorker, a lost connection: the item failed, not the run
-            result = self.died(item, f"the Dask workers failed ({type(exc).__name__}: {exc})")
-        future.release()
-        return result
+        while True:
+            future = next(self.finished)
+            item = self.items.pop(str(future.key))
+            try:
+                result: dict[str, Any] = future.result()
+            except Exception as exc:  # noqa: BLE001 - KilledWorker, a lost connection: the item failed, not the run
+                future.release()
+                if self._lost_config(exc) and self.retried.get(id(item), 0) < MAX_CONFIG_RETRIES:
+                    # The worker holding the scattered config died (or joined after the scatter):
+                    # every task waiting on it is cancelled, not failed. Send it again and retry.
+                    self.retried[id(item)] = self.retried.get(id(item), 0) + 1
+                    self.config = self.client.scatter(self._config, broadcast=True, hash=False)
+                    self.submit(item)
+                    continue
+                return self.died(item, f"the Dask workers failed ({type(exc).__name__}: {exc})")
+            future.release()
+            return result
+
+    @staticmethod
+    def _lost_config(exc: Exception) -> bool:
+        from distributed.client import FutureCancelledError
+
+        reason = str(exc)
+        return isinstance(exc, FutureCancelledError) and ("lost dependencies" in reason or "forgotten" in reason)
 
     def close(self) -> None:
         try:
