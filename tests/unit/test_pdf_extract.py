@@ -567,3 +567,25 @@ def test_isolated_errors_keep_their_type_and_details():
         extract_pdf(b"%PDF-1.4 nothing else", isolated=True)
     text = extract_pdf(simple_pdf([["We fine-tuned a model with LoRA."]]), isolated=True)
     assert text.text == "We fine-tuned a model with LoRA." and text.rects(27, 31)
+
+
+@pytest.mark.parametrize("rotation", [0, 90, 180, 270])
+def test_compiled_box_reading_equals_the_python_reading(monkeypatch, rotation):
+    """The compiled core reads PDFium's character boxes and turns them (``fastcore.pdfium_boxes``);
+    the Python loop is the reference: the same boxes, to the bit, on pages turned every way."""
+    from harness.pdfgen import simple_pdf
+    from tadoru import fastcore
+    from tadoru.pdf import read as pdf_read
+
+    if fastcore.pdfium_boxes() is None:
+        pytest.skip(f"the compiled core is not built here: {fastcore.status()}")
+    data = simple_pdf([["We fine-tuned a large language model with LoRA.", "Two lines."]])
+    if rotation:
+        data = data.replace(b"/Type /Page /Parent", b"/Type /Page /Rotate %d /Parent" % rotation)
+    compiled = extract_pdf(data)
+    pdf_read._compiled_box_loop.cache_clear()
+    monkeypatch.setattr(pdf_read, "_compiled_box_loop", lambda: None)
+    reference = extract_pdf(data)
+    assert compiled.text == reference.text and "LoRA" in compiled.text
+    assert [list(a) for box in compiled._boxes for a in box] == [list(a) for box in reference._boxes for a in box]
+    assert any(v > 0 for v in compiled._boxes[0][2])  # real boxes, not zeros

@@ -48,6 +48,11 @@ def status() -> str:
     return "compiled matching core"
 
 
+def pdfium_boxes() -> Callable[..., None] | None:
+    """The compiled loop that reads PDFium's character boxes (``tadoru.pdf.read``), or ``None``."""
+    return _scan.pdfium_boxes if available() and _scan is not None else None
+
+
 def tables_key() -> str:
     """What a cached compiled lexicon's tables depend on besides the Python sources (compiled_cache's key)."""
     return f"fastcore-{TABLES_LAYOUT}-{int(_scan.LAYOUT)}" if available() and _scan is not None else "fastcore-off"

@@ -757,3 +757,73 @@ cdef const void* _address(object array, Py_ssize_t at_least) except NULL:
     view = memoryview(array).cast("B")
     return <const void*> &view[0]
 
+
+
+# --------------------------------------------------------------------------- PDFium's character boxes
+
+ctypedef int (*_box_function)(void* textpage, int index, void* rect) noexcept nogil
+
+cdef struct _RectF:  # PDFium's FS_RECTF
+    float left
+    float top
+    float right
+    float bottom
+
+
+def pdfium_boxes(size_t function, size_t textpage, Py_ssize_t count, int rotation, double left, double bottom,
+                 double right, double top, size_t out_x0, size_t out_y0, size_t out_x1, size_t out_y1):
+    """PDFium's loose box of characters ``0 … count-1`` of ``textpage``, turned as the page is shown.
+
+    PDFium has no bulk call for character boxes, and one ctypes call per character, then a Python
+    pass per coordinate, were a third of reading a paper (tadoru.pdf.read): this makes the same
+    calls to ``FPDFText_GetLooseCharBox`` (at address ``function``) from C, without the GIL (the
+    caller holds PDFium's own lock), and writes x0, y0, x1, y1 from the displayed page's top-left
+    into four float32 buffers of ``count`` items.  A box PDFium refuses comes out empty (zeros).
+    ``rotation`` is the page's ``/Rotate`` (0, 90, 180, 270); ``left … top`` its bounding box.
+    """
+    cdef _box_function call = <_box_function> function
+    cdef float* x0 = <float*> out_x0
+    cdef float* y0 = <float*> out_y0
+    cdef float* x1 = <float*> out_x1
+    cdef float* y1 = <float*> out_y1
+    cdef _RectF r
+    cdef Py_ssize_t i
+    if not function or not textpage or not (out_x0 and out_y0 and out_x1 and out_y1):
+        raise ValueError("pdfium_boxes needs the function, the text page and four buffers")
+    if rotation not in (0, 90, 180, 270):
+        raise ValueError(f"rotation must be 0, 90, 180 or 270, not {rotation}")
+    with nogil:
+        for i in range(count):
+            if not call(<void*> textpage, <int> i, &r):
+                x0[i] = y0[i] = x1[i] = y1[i] = 0
+                continue
+            if rotation == 90:  # the page's top is on the right: x' = y - bottom, y' = x - left
+                x0[i] = <float> (r.bottom - bottom); y0[i] = <float> (r.left - left)
+                x1[i] = <float> (r.top - bottom); y1[i] = <float> (r.right - left)
+            elif rotation == 180:  # upside down: x' = right - x, y' = y - bottom
+                x0[i] = <float> (right - r.right); y0[i] = <float> (r.bottom - bottom)
+                x1[i] = <float> (right - r.left); y1[i] = <float> (r.top - bottom)
+            elif rotation == 270:  # the page's top is on the left: x' = top - y, y' = right - x
+                x0[i] = <float> (top - r.top); y0[i] = <float> (right - r.right)
+                x1[i] = <float> (top - r.bottom); y1[i] = <float> (right - r.left)
+            else:
+                x0[i] = <float> (r.left - left); y0[i] = <float> (top - r.top)
+                x1[i] = <float> (r.right - left); y1[i] = <float> (top - r.bottom)
+        _place_empty_boxes(x0, y0, x1, y1, count)
+
+
+cdef void _place_empty_boxes(float* x0, float* y0, float* x1, float* y1, Py_ssize_t count) noexcept nogil:
+    """tadoru.pdf.read._place_empty_boxes: a box without ink moves to the right edge of the last
+    inked character before it (those before the first inked one: to its left edge), still empty."""
+    cdef Py_ssize_t i, last = -1, first = -1, k
+    for i in range(count):
+        if x1[i] <= x0[i] or y1[i] <= y0[i]:
+            if last >= 0:
+                x0[i] = x1[last]; x1[i] = x1[last]; y0[i] = y0[last]; y1[i] = y1[last]
+        else:
+            last = i
+            if first < 0:
+                first = i
+    if first > 0:
+        for k in range(first):
+            x0[k] = x0[first]; x1[k] = x0[first]; y0[k] = y0[first]; y1[k] = y1[first]

@@ -95,13 +95,17 @@ class PdfText:
         current: list[float] | None = None
         page_rects: list[Rect] = []
         page = -1
+        k, first, last = -1, 0, -1  # the page of the last character looked at, and its range
+        xs0 = ys0 = xs1 = ys1 = array("f")
         for i in range(start, end):
             g = source[i]
             if g < 0:
                 continue
-            k = bisect.bisect_right(starts, g) - 1
-            j = g - starts[k]
-            xs0, ys0, xs1, ys1 = self._boxes[k]
+            if not first <= g < last:  # a term's characters are nearly always on one page
+                k = bisect.bisect_right(starts, g) - 1
+                first, last = starts[k], starts[k + 1] if k + 1 < len(starts) else 1 << 62
+                xs0, ys0, xs1, ys1 = self._boxes[k]
+            j = g - first
             x0, y0, x1, y1 = xs0[j], ys0[j], xs1[j], ys1[j]
             if x1 <= x0 or y1 <= y0:
                 continue  # no ink

@@ -14,7 +14,9 @@ multi-threaded service itself.  The pages come back pickled (16 bytes a characte
 from __future__ import annotations
 
 import multiprocessing
+import os
 import resource
+import sys
 import threading
 from multiprocessing.connection import Connection
 from typing import Any
@@ -47,7 +49,7 @@ def read_pages_isolated(data: bytes, *, max_pages: int, max_chars: int, memory: 
     A daemonic process may not start children (a Dask worker, say): there PDFium runs in this
     process, bounded only by its page and character limits, and the cluster's own memory limit.
     """
-    if multiprocessing.current_process().daemon:
+    if multiprocessing.current_process().daemon or not _main_importable():
         return read_pages(data, max_pages=max_pages, max_chars=max_chars)
     context = _forkserver()
     receiver, sender = context.Pipe(duplex=False)
@@ -72,6 +74,20 @@ def read_pages_isolated(data: bytes, *, max_pages: int, max_chars: int, memory: 
     if isinstance(value, PdfError):
         raise value
     raise InvalidPdf(f"PDFium failed on it: {value}")
+
+
+def _main_importable() -> bool:
+    """Can a child made by multiprocessing import this program's ``__main__``, as it does first?
+
+    It cannot for code read from standard input or typed at a prompt: PDFium then runs in this
+    process (its page and character limits still hold).  Scripts, ``python -m``, the ``tadoru``
+    command and the service are all importable.
+    """
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__spec__", None) is not None:
+        return True
+    path = getattr(main, "__file__", None)
+    return path is None or os.path.isfile(path)
 
 
 def _child(sender: Connection, data: bytes, max_pages: int, max_chars: int, memory: int) -> None:
