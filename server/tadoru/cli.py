@@ -187,7 +187,7 @@ def _annotate_pdf(name: str, data: bytes, options: Any, lexicon_dirs: tuple[str,
 
     annotator = _annotator(lexicon_dirs)
     try:
-        result = annotate_pdf(annotator, data, options)
+        result = annotate_pdf(annotator, data, options, isolated=True)
     except (PdfError, TextTooLong) as exc:
         raise click.ClickException(f"{printable(name)}: {exc}") from None
     answer = result.to_json()

@@ -120,7 +120,7 @@ class LocalEngine:
         from tadoru.text.normalize import TextTooLong
 
         try:
-            result = annotate_pdf(self.annotator, data, options or self.options)
+            result = annotate_pdf(self.annotator, data, options or self.options, isolated=True)
         except TextTooLong as exc:
             raise PageError("oversized", str(exc)) from None
         except PdfError as exc:

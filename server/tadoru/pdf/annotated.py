@@ -69,12 +69,15 @@ class AnnotatedPdf:
 
 
 def annotate_pdf(annotator: Annotator, data: bytes, options: ReaderOptions | None = None, *,
-                 max_pages: int = MAX_PAGES, isolated: bool = True) -> AnnotatedPdf:
+                 max_pages: int = MAX_PAGES, isolated: bool = False) -> AnnotatedPdf:
     """Extract ``data``'s text (``InvalidPdf``, ``PdfEncrypted``, ``PdfTooLong``, ``PdfTooComplex``
     when it cannot be read) and annotate it for the reader ``options`` describe.
 
-    PDFium runs in a child process under a memory and time limit unless ``isolated`` is False:
-    a hostile PDF must not take the calling process down (``tadoru.pdf.isolated``).
+    ``isolated`` runs PDFium in a child process under a memory and time limit, so a hostile PDF
+    cannot take the calling process down (``tadoru.pdf.isolated``): the service, batch and the
+    command line read every PDF so.  It is off by default for library callers because children
+    made by multiprocessing import the caller's ``__main__`` (a script then needs the usual
+    ``if __name__ == "__main__":`` guard).
     """
     document = extract_pdf(data, max_pages=max_pages, isolated=isolated)
     opts = options or ReaderOptions()

@@ -182,7 +182,7 @@ def annotate_pdf() -> Response:
     if not data:
         raise ApiError(422, "invalid_pdf", "the request body is empty; send the PDF's bytes")
     try:
-        result = annotate_document(state().annotator, data, options)
+        result = annotate_document(state().annotator, data, options, isolated=True)
     except PdfEncrypted as exc:
         raise ApiError(422, "pdf_encrypted", f"{exc}; Tadoru cannot read an encrypted PDF") from None
     except PdfTooLong as exc:

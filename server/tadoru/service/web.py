@@ -170,7 +170,7 @@ def _pdf_result(data: bytes, filename: str, form: dict[str, Any], options: Reade
     from tadoru.pdf import PdfError, annotate_pdf
 
     try:
-        pdf = annotate_pdf(state().annotator, data, options)
+        pdf = annotate_pdf(state().annotator, data, options, isolated=True)
     except PdfError as exc:
         return render_page("index.html", status=400, form=form,
                            error=translate("reader_failed", ui_lang(), message=str(exc)))
