@@ -461,11 +461,13 @@ function readerTakeChunk(key, offset, base64) {
   return true;
 }
 
-/** Wait until reader.js listens (#reader[data-state=idle]), then post it the PDF: see reader.js. */
-async function readerHandOver(key, name, waitMs) {
+/** Wait until reader.js listens (#reader[data-state=idle]), then post it the PDF: see reader.js.
+ *  Only to the service's own origin: had the tab gone elsewhere meanwhile, nothing is sent. */
+async function readerHandOver(key, name, waitMs, origin) {
   const box = globalThis.__tadoruPdf;
   delete globalThis.__tadoruPdf;
   if (!box || box.key !== key || box.filled !== box.bytes.length) return "incomplete";
+  if (location.origin !== origin) return "not_reader";
   const deadline = Date.now() + waitMs;
   for (;;) {
     const root = document.getElementById("reader");
@@ -474,7 +476,7 @@ async function readerHandOver(key, name, waitMs) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const bytes = box.bytes.buffer;
-  window.postMessage({ type: "tadoru-open-pdf", name, bytes }, "*", [bytes]);
+  window.postMessage({ type: "tadoru-open-pdf", name, bytes }, origin, [bytes]);
   return "sent";
 }
 
@@ -503,7 +505,8 @@ async function openReader(serviceUrl, bytes, name, nextTo) {
         throw fail("lost");
       }
     }
-    const outcome = await runInTab(tab.id, readerHandOver, [key, name, TIMEOUT_MS.reader]);
+    const outcome = await runInTab(tab.id, readerHandOver, [key, name, TIMEOUT_MS.reader,
+                                                            new URL(Pdf.readerUrl(serviceUrl)).origin]);
     if (outcome !== "sent") throw fail(String(outcome));
   } catch (err) {
     if (err instanceof TadoruError) throw err;
