@@ -372,3 +372,12 @@ def test_the_api_searches_by_reading(live_server):
     body = requests.get(f"{live_server.url}/api/v1/terms", params={"q": "かがくしゅう"}, timeout=30).json()
     assert body["results"][0]["id"] == "overfitting"
     assert body["results"][0]["reading"] == {"ja": "かがくしゅう"}
+
+
+def test_a_misspelt_term_gets_did_you_mean_on_the_page_and_in_the_api(live_server):
+    page = requests.get(f"{live_server.url}/terms/lroa?lang=en", timeout=30)
+    assert page.status_code == 404 and 'href="/terms/lora' in page.text
+    api = requests.get(f"{live_server.url}/api/v1/terms/attension", timeout=30)
+    assert api.status_code == 404 and api.json()["error"]["suggestions"][0] == "attention"
+    glossary = requests.get(f"{live_server.url}/terms?q=trnasformer&lang=en", timeout=30)
+    assert glossary.status_code == 200 and 'href="/terms/transformer' in glossary.text

@@ -57,3 +57,17 @@ def test_no_reading_is_guessed_for_symbols_digits_or_spaces(label):
     from tadoru.text.readings import sudachi_reading
 
     assert sudachi_reading(label) is None  # Sudachi would say キゴウ ("symbol") or イチ for "one"
+
+
+@pytest.mark.parametrize(("query", "first"), [
+    ("lroa", "lora"), ("attension", "attention"), ("trnasformer", "transformer"), ("finetunning", "fine-tuning"),
+    ("ファインチューニグ", "fine-tuning"),
+])
+def test_a_typo_finds_the_closest_labels_when_nothing_else_matches(lexicon, query, first):
+    """Issue 15: "attension" found nothing and /terms/lroa offered no "did you mean"."""
+    assert lexicon.search(query, limit=5)[0].id == first
+
+
+def test_typo_tolerance_does_not_crowd_real_matches_or_invent_some(lexicon):
+    assert lexicon.search("lora", limit=3)[0].id == "lora"  # a real match: no fuzzy extras
+    assert lexicon.search("zzzzzz") == [] and lexicon.search("qx") == []

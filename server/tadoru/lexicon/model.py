@@ -6,6 +6,7 @@ model every other layer shares.
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -232,8 +233,32 @@ class Lexicon:
         exact_id = query.strip().lower()
         if exact_id in self.concepts:
             best[exact_id] = (0, 0, exact_id)
+        if not best:  # nothing spelled so: a typo ("lroa", "attension") gets the closest labels
+            _rank_close(best, self.label_index, q, limit)
         ordered = sorted(best, key=best.__getitem__)
         return [self.concepts[i] for i in ordered[:limit]]
+
+
+#: How alike a label must be to a query that matched nothing (difflib's ratio) to be offered.
+CLOSE_CUTOFF = 0.75
+
+
+def _rank_close(best: dict[str, tuple[int, int, str]], index: dict[str, list[str]], q: str, limit: int) -> None:
+    """The labels closest to ``q`` by edit similarity, for a query with no exact, prefix or inner
+    match: the "did you mean" of /terms/lroa and of the glossary's search."""
+    joined_q = q.replace(" ", "")
+    if len(joined_q) < 3:
+        return  # two letters are close to hundreds of labels
+    by_joined: dict[str, list[str]] = {}
+    for key, ids in index.items():
+        joined = key.replace(" ", "")
+        if abs(len(joined) - len(joined_q)) <= max(2, len(joined_q) // 3):
+            by_joined.setdefault(joined, []).extend(ids)
+    for place, joined in enumerate(difflib.get_close_matches(joined_q, by_joined, n=limit, cutoff=CLOSE_CUTOFF)):
+        for concept_id in by_joined[joined]:
+            rank = (3, place, concept_id)
+            if concept_id not in best or rank < best[concept_id]:
+                best[concept_id] = rank
 
 
 def _rank_into(best: dict[str, tuple[int, int, str]], index: dict[str, list[str]], q: str) -> None:
