@@ -85,3 +85,17 @@ def pdf_with_stream(stream: bytes, filters: bytes = b"") -> bytes:
         b"<< /Length %d %s >>\nstream\n" % (len(stream), filters) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ])
+
+
+def encrypted_pdf(data: bytes, *, user_password: str = "secret", owner_password: str = "owner") -> bytes:
+    """``data`` encrypted with pypdf (RC4-128, needs no ``cryptography``), a test-only dependency:
+    PDFium cannot write encryption.  An empty ``user_password`` leaves it readable by anyone."""
+    import io
+
+    import pypdf
+
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(data))
+    writer.encrypt(user_password=user_password, owner_password=owner_password, algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

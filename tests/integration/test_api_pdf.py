@@ -7,14 +7,13 @@ with layout and Japanese, from Chromium printing the fixture articles (``pdfs`` 
 
 from __future__ import annotations
 
-import io
 import random
 import time
 
 import pytest
 import requests
 
-from harness.pdfgen import japanese_pdf, simple_pdf
+from harness.pdfgen import encrypted_pdf, japanese_pdf, simple_pdf
 from harness.service import start_server, stop_server
 
 PAPER = [
@@ -96,15 +95,8 @@ def test_a_page_without_text_is_no_text_layer_too(live_server):
 
 
 def _encrypted(data: bytes) -> bytes:
-    pypdf = pytest.importorskip("pypdf")
-    reader = pypdf.PdfReader(io.BytesIO(data))
-    writer = pypdf.PdfWriter()
-    for page in reader.pages:
-        writer.add_page(page)
-    writer.encrypt(user_password="secret", owner_password="owner", algorithm="RC4-128")
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    pytest.importorskip("pypdf")  # test-only: PDFium cannot encrypt
+    return encrypted_pdf(data)
 
 
 def _loop_pages(data: bytes) -> bytes:

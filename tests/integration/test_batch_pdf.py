@@ -9,7 +9,6 @@ answer; ``--server`` gives the same files as the in-process engine.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from harness.pdfgen import simple_pdf
+from harness.pdfgen import encrypted_pdf, simple_pdf
 from tests.integration.batch_support import run_cli
 
 PAPER = [
@@ -28,15 +27,8 @@ PAPER = [
 
 
 def _encrypted(data: bytes) -> bytes:
-    pypdf = pytest.importorskip("pypdf")
-    reader = pypdf.PdfReader(io.BytesIO(data))
-    writer = pypdf.PdfWriter()
-    for page in reader.pages:
-        writer.add_page(page)
-    writer.encrypt(user_password="secret", algorithm="RC4-128")
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    pytest.importorskip("pypdf")  # test-only: PDFium cannot encrypt
+    return encrypted_pdf(data)
 
 
 @pytest.fixture

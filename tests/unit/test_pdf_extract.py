@@ -485,17 +485,16 @@ def test_damaged_pdfs(pdfs):
 @pytest.mark.browser
 def test_encrypted_pdf(pdfs):
     """A password to open is ``PdfEncrypted``; an owner password alone (printing, copying rights) is readable."""
-    pypdf = pytest.importorskip("pypdf")  # test-only: PDFium cannot encrypt
+    from harness.pdfgen import encrypted_pdf
+
+    pytest.importorskip("pypdf")  # test-only: PDFium cannot encrypt
     for user, readable in (("secret", False), ("", True)):
-        writer = pypdf.PdfWriter(clone_from=io.BytesIO(pdfs["paper_en"]))
-        writer.encrypt(user_password=user, owner_password="owner", algorithm="RC4-128")
-        buffer = io.BytesIO()
-        writer.write(buffer)
+        data = encrypted_pdf(pdfs["paper_en"], user_password=user)
         if readable:
-            assert "large language model" in extract_pdf(buffer.getvalue()).text
+            assert "large language model" in extract_pdf(data).text
         else:
             with pytest.raises(PdfEncrypted) as caught:
-                extract_pdf(buffer.getvalue())
+                extract_pdf(data)
             assert isinstance(caught.value, PdfError)
 
 
