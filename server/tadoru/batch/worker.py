@@ -165,13 +165,18 @@ class ServerEngine:
             body = self.client.annotate(**page, options=options or self.options)
         except ClientError as exc:
             raise PageError("server", exc.message) from None
-        if not self.complete:
-            self._cards.update((cid, card) for cid, card in body["terms"].items() if isinstance(card, dict))
+        self._take(body)
+        return body
+
+    def _take(self, body: dict[str, Any]) -> None:
+        """What every answer of the service carries besides the annotations: cards, known terms, the cut."""
+        terms = body.get("terms")
+        if not self.complete and isinstance(terms, dict):
+            self._cards.update((cid, card) for cid, card in terms.items() if isinstance(card, dict))
         found = body.get("known_found")
         self.known_found = {str(k): int(v) for k, v in found.items()} if isinstance(found, dict) else {}
         cut = body.get("truncated_at")
         self.truncated_at = cut if isinstance(cut, int) else None
-        return body
 
     def annotate_html(self, html: str, options: ReaderOptions | None = None) -> tuple[Any, list[Any], str]:
         from tadoru.text.visible import HtmlTooDeep, visible_text
@@ -195,12 +200,7 @@ class ServerEngine:
                       "pdf_too_complex": "oversized",
                       "payload_too_large": "oversized", "text_too_long": "oversized"}.get(exc.code or "", "server")
             raise PageError(reason, exc.message) from None
-        if not self.complete:
-            self._cards.update((cid, card) for cid, card in body.get("terms", {}).items() if isinstance(card, dict))
-        found = body.get("known_found")
-        self.known_found = {str(k): int(v) for k, v in found.items()} if isinstance(found, dict) else {}
-        cut = body.get("truncated_at")
-        self.truncated_at = cut if isinstance(cut, int) else None
+        self._take(body)
         text = body["text"]
         try:
             pages = [int(item["page"]) for item in body["annotations"]]
