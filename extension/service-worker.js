@@ -528,7 +528,7 @@ async function sourceTab(tabId) {
 async function readPdf(url, tabId) {
   const kind = Pdf.pdfKind(url, "application/pdf"); // the popup decided it is a PDF; here: which scheme
   if (!kind) throw new TadoruError("not_pdf", t("errPdfNotPdf", [url]));
-  if (kind === "file" && !(await fileAccessAllowed())) {
+  if (kind === "file" && !(await Pdf.fileAccessAllowed())) {
     throw new TadoruError("permission_denied", t("popupPdfFileAccess"));
   }
   const [settings] = await readerSettings();
@@ -544,15 +544,6 @@ async function readPdf(url, tabId) {
   const bytes = await fetchPdf(url);
   const readerTabId = await openReader(serviceUrl, bytes, Pdf.fileName(url), await sourceTab(tabId));
   return { readerTabId, bytes: bytes.length };
-}
-
-async function fileAccessAllowed() {
-  try {
-    return !!(chrome.extension && chrome.extension.isAllowedFileSchemeAccess &&
-      (await chrome.extension.isAllowedFileSchemeAccess()));
-  } catch (_) {
-    return false;
-  }
 }
 
 /** "Read with Tadoru": from the extension's own pages only (the popup), never a content script. */

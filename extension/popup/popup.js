@@ -97,15 +97,6 @@
     }
   }
 
-  async function fileAccessAllowed() {
-    try {
-      return !!(chrome.extension && chrome.extension.isAllowedFileSchemeAccess &&
-        (await chrome.extension.isAllowedFileSchemeAccess()));
-    } catch (_) {
-      return false;
-    }
-  }
-
   async function readPdf(url, tabId, asking) {
     const button = $("read-pdf");
     const out = $("pdf-status");
@@ -134,7 +125,7 @@
     if (!kind) return;
     $("pdf").hidden = false;
     const button = $("read-pdf");
-    if (kind === "file" && !(await fileAccessAllowed())) {
+    if (kind === "file" && !(await P.fileAccessAllowed())) {
       button.disabled = true;
       say($("pdf-status"), t("popupPdfFileAccess"), "error");
       return;

@@ -5,7 +5,7 @@
  * the service's reader page (<serviceUrl>/read) instead: the worker fetches the PDF's bytes (the
  * service never fetches URLs), opens the reader and hands the bytes over (see service-worker.js).
  * This file only decides: is this tab a PDF, is this an arXiv PDF, is this size allowed, are
- * these bytes a PDF, and how bytes travel as text (extension messages and `executeScript`
+ * these bytes a PDF, may file:// PDFs be read, and how bytes travel as text (extension messages and `executeScript`
  * arguments are JSON, which cannot carry an ArrayBuffer).
  *
  * Plain script: defines `globalThis.TadoruPdf`.
@@ -125,10 +125,20 @@
     return out;
   }
 
+  /** May the extension read file:// pages? The reader switches it on per extension; false outside a browser. */
+  async function fileAccessAllowed() {
+    const ext = root.chrome && root.chrome.extension;
+    try {
+      return !!(ext && ext.isAllowedFileSchemeAccess && (await ext.isAllowedFileSchemeAccess()));
+    } catch (_) {
+      return false;
+    }
+  }
+
   const api = Object.freeze({
     MAX_PDF_BYTES, CHUNK_BYTES, ARXIV_HOSTS, ARXIV_ORIGINS,
     isArxivPdfUrl, pdfKind, fileName, sizeAllowed, mib, looksLikePdf, readerUrl, isReaderUrl,
-    toBase64, fromBase64, chunks,
+    toBase64, fromBase64, chunks, fileAccessAllowed,
   });
   root.TadoruPdf = api;
   if (typeof module !== "undefined" && module.exports) module.exports = api;
