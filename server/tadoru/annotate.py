@@ -172,6 +172,33 @@ class Annotator:
             annotations, cut = self._annotate(page.text, page.breaks, opts, known_found)
         return Annotated(page.text, annotations, resolve_lang(page.text, opts.lang), page, known_found, cut)
 
+    def for_reader(self, everything: Annotated, options: ReaderOptions | None = None) -> Annotated:
+        """``everything`` (annotated with the default options) as the reader ``options`` describe
+        would have had it: the same annotations, known terms counted, as ``annotate_text(text,
+        options)`` returns.  For surfaces that need both views of one text (``tadoru.discover``
+        reads every term to judge a page, the reader sees their own) at the cost of one scan.
+        """
+        opts = options or ReaderOptions()
+        known_ids = self.resolve_known(opts.known)
+        level, first_only = opts.level, opts.first_only
+        concepts = self.lexicon.concepts
+        known_found: dict[str, int] = {}
+        seen: set[str] = set()
+        out: list[Annotation] = []
+        for a in everything.annotations:
+            if concepts[a.term].level < level:
+                continue
+            if a.term in known_ids:
+                known_found[a.term] = known_found.get(a.term, 0) + 1
+                continue
+            if first_only:
+                if a.term in seen:
+                    continue
+                seen.add(a.term)
+            out.append(a)
+        return Annotated(everything.text, out, resolve_lang(everything.text, opts.lang), everything.page, known_found,
+                         everything.truncated_at)
+
     def _annotate(self, text: str, breaks: Sequence[int], opts: ReaderOptions,
                   known_found: dict[str, int]) -> tuple[list[Annotation], int | None]:
         """The reader's annotations and, if the search stopped early, where (see ``Annotated``).

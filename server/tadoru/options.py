@@ -57,16 +57,21 @@ class ReaderOptions:
     known: tuple[str, ...] = field(default=())
     level: int = 1
     first_only: bool = False
+    #: Also report candidate terms the lexicon lacks (``tadoru.discover``).  The annotator itself
+    #: ignores it: the surfaces that show candidates ask ``tadoru.discover`` for them.
+    discover: bool = False
 
     #: The fields in the order the API documents them.
-    FIELDS = ("lang", "known", "level", "first_only")
+    FIELDS = ("lang", "known", "level", "first_only", "discover")
 
     def __post_init__(self) -> None:
         _check_lang(self.lang)
         _check_known(self.known)
         _check_level(self.level)
-        if not isinstance(self.first_only, bool):
-            raise OptionTypeError("first_only", f"must be true or false, not {_type_name(self.first_only)}")
+        for name in ("first_only", "discover"):
+            value = getattr(self, name)
+            if not isinstance(value, bool):
+                raise OptionTypeError(name, f"must be true or false, not {_type_name(value)}")
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> ReaderOptions:
@@ -102,9 +107,10 @@ class ReaderOptions:
         raw_level = args.get("level")
         if raw_level not in (None, ""):
             values["level"] = _int_from_text("level", raw_level)
-        raw_first = args.get("first_only")
-        if raw_first is not None:
-            values["first_only"] = _bool_from_text("first_only", raw_first)
+        for name in ("first_only", "discover"):
+            raw = args.get(name)
+            if raw is not None:
+                values[name] = _bool_from_text(name, raw)
         raw_known = getlist("known") if getlist is not None else ([args["known"]] if args.get("known") else [])
         names = [name.strip() for raw in raw_known for name in str(raw).split(",")]
         if any(names):
@@ -115,7 +121,8 @@ class ReaderOptions:
         return replace(self, known=tuple(known))
 
     def to_json(self) -> dict[str, Any]:
-        return {"lang": self.lang, "known": list(self.known), "level": self.level, "first_only": self.first_only}
+        return {"lang": self.lang, "known": list(self.known), "level": self.level, "first_only": self.first_only,
+                "discover": self.discover}
 
 
 def _check_lang(lang: Any) -> None:
@@ -175,4 +182,8 @@ def openapi_properties() -> dict[str, Any]:
                                   "null is the same as 1."},
         "first_only": {"type": ["boolean", "null"], "default": False,
                        "description": "Annotate only the first occurrence of each term. null is the same as false."},
+        "discover": {"type": ["boolean", "null"], "default": False,
+                     "description": "Also list `candidates`: jargon the lexicon does not have yet (defined in the "
+                                    "text, coined acronyms, compounds on a known term), never overlapping an "
+                                    "annotation. null is the same as false."},
     }

@@ -84,7 +84,7 @@ def test_every_operation_answers_as_documented(live_server, document):
             url = _url(live_server, path)
             if method == "post" and "application/pdf" in operation["requestBody"]["content"]:
                 pdf = simple_pdf([["We fine-tuned a large language model with LoRA adapters."]])
-                r = requests.post(url, data=pdf, params={"level": 1}, timeout=60,
+                r = requests.post(url, data=pdf, params={"level": 1, "discover": "true"}, timeout=60,
                                   headers={"Content-Type": "application/pdf"})
                 assert r.status_code == 200, r.text
                 check_response(document, path, method, r)

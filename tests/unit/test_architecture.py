@@ -20,7 +20,8 @@ FLOORS = [
     ("fastcore",),  # the compiled text path's tables and loader; the matcher builds it
     ("matcher",),
     ("annotate", "compiled_cache"),
-    ("pages", "review", "client", "pdf", "discover"),
+    ("discover",),  # the annotator's second look: candidates the lexicon lacks; PDFs and pages use it
+    ("pages", "review", "client", "pdf"),
     ("service", "batch"),
     ("cli",),
     ("__main__",),

@@ -19,7 +19,7 @@ from tadoru.options import (
 def test_defaults():
     assert ReaderOptions() == ReaderOptions.parse({}) == ReaderOptions.parse(
         {"lang": None, "known": None, "level": None, "first_only": None})
-    assert ReaderOptions().to_json() == {"lang": "auto", "known": [], "level": 1, "first_only": False}
+    assert ReaderOptions().to_json() == {"lang": "auto", "known": [], "level": 1, "first_only": False, "discover": False}
 
 
 @pytest.mark.parametrize(("values", "field", "code", "is_type"), [
@@ -33,6 +33,7 @@ def test_defaults():
     ({"level": True}, "level", "invalid_field", True),
     ({"level": "2"}, "level", "invalid_field", True),
     ({"first_only": "yes"}, "first_only", "invalid_field", True),
+    ({"discover": 1}, "discover", "invalid_field", True),
 ])
 def test_each_refusal_names_its_field(values, field, code, is_type):
     with pytest.raises(OptionError) as caught:
@@ -43,15 +44,16 @@ def test_each_refusal_names_its_field(values, field, code, is_type):
 
 
 def test_query_strings_are_read_as_the_body_would_be():
-    args = {"lang": "ja", "level": "2", "first_only": "true"}
+    args = {"lang": "ja", "level": "2", "first_only": "true", "discover": "on"}
     options = ReaderOptions.from_query(args, getlist=lambda name: ["lora, rag", "gpu"] if name == "known" else [])
-    assert options == ReaderOptions(lang="ja", known=("lora", "rag", "gpu"), level=2, first_only=True)
+    assert options == ReaderOptions(lang="ja", known=("lora", "rag", "gpu"), level=2, first_only=True, discover=True)
 
 
 @pytest.mark.parametrize(("args", "field"), [
     ({"level": "9" * 5000}, "level"),  # refused by length, before CPython's int() limit
     ({"level": "two"}, "level"),
     ({"first_only": "perhaps"}, "first_only"),
+    ({"discover": "maybe"}, "discover"),
 ])
 def test_query_refusals(args, field):
     with pytest.raises(OptionError) as caught:

@@ -11,9 +11,11 @@ precise before it is plentiful:
 
 ``discover(text, annotations, annotator, lang)`` returns ``Candidate`` objects; it reads the
 annotations the annotator made for the same text (never overlapping them, and only trusting
-places the annotator found to be about AI).
+places the annotator found to be about AI).  ``annotate_for_reader`` is what the surfaces call
+(``discover: true``): the reader's annotations and the candidates fitted around them.
 """
 
 from tadoru.discover.core import KINDS, Candidate, discover
+from tadoru.discover.onpage import annotate_for_reader
 
-__all__ = ["KINDS", "Candidate", "discover"]
+__all__ = ["KINDS", "Candidate", "annotate_for_reader", "discover"]

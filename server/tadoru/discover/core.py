@@ -27,7 +27,6 @@ from tadoru.discover.compounds import (
     term_vocabulary,
 )
 from tadoru.discover.context import AnnotationIndex
-from tadoru.discover.definitions import Abbreviation, abbreviations
 from tadoru.discover.shapes import base_form, is_noise, short_form_shape, zipf
 
 if TYPE_CHECKING:
@@ -141,6 +140,11 @@ def _definitions(text: str, index: AnnotationIndex, lexicon: Any, lang: str, is_
                  out: list[Candidate]) -> tuple[set[str], list[tuple[int, int]]]:
     """Definition candidates (the defining occurrence and every later use) into ``out``; the
     short forms defined, and the spans of their long forms."""
+    # spaCy loads on the first parenthesis that may define something, not when the service
+    # starts (it is 0.6 s of imports, and most calls never ask for candidates).
+    from tadoru.discover.definitions import Abbreviation, abbreviations
+    from tadoru.discover.pipelines import pipeline
+
     pairs: list[Abbreviation] = []
     for m in _PARENS.finditer(text):
         if not _may_define(text, m, is_label):
@@ -150,8 +154,6 @@ def _definitions(text: str, index: AnnotationIndex, lexicon: Any, lang: str, is_
             continue
         begin = _window_start(text, open_at)
         window = text[begin : m.end()]
-        from tadoru.discover.pipelines import pipeline
-
         doc = pipeline(lang)(window)
         for a in abbreviations(doc):
             if a.short_end + begin > open_at and a.short_start + begin < open_at:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tadoru.annotate import Annotation, Annotator, quote_context, resolve_lang
+from tadoru.discover import Candidate, annotate_for_reader
 from tadoru.options import ReaderOptions
 from tadoru.pdf.document import MAX_PAGES, PageInfo, PdfText, Rect, extract_pdf
 
@@ -30,6 +31,21 @@ class PdfAnnotation:
                 "rects": [[round(v, 2) for v in r] for r in self.rects]}
 
 
+@dataclass(frozen=True, slots=True)
+class PdfCandidate:
+    """A candidate term (``tadoru.discover``) of a PDF, placed like an annotation."""
+
+    candidate: Candidate
+    page: int  # 1-based
+    rects: list[Rect]
+
+    def to_dict(self, text: str) -> dict[str, Any]:
+        c = self.candidate
+        prefix, suffix = quote_context(text, c.start, c.end)
+        return {**c.to_dict(), "prefix": prefix, "suffix": suffix, "page": self.page,
+                "rects": [[round(v, 2) for v in r] for r in self.rects]}
+
+
 @dataclass(slots=True)
 class AnnotatedPdf:
     """What the annotator found in a PDF (``to_json`` is the API's shape, without the cards)."""
@@ -39,6 +55,8 @@ class AnnotatedPdf:
     annotations: list[PdfAnnotation]
     known_found: dict[str, int] = field(default_factory=dict)
     truncated_at: int | None = None
+    #: ``None`` unless the reader asked for candidates (``discover``); then the answer lists them.
+    candidates: list[PdfCandidate] | None = None
 
     @property
     def text(self) -> str:
@@ -61,6 +79,8 @@ class AnnotatedPdf:
             "annotations": [a.to_dict(self.text) for a in self.annotations],
             "known_found": self.known_found,
         }
+        if self.candidates is not None:
+            answer["candidates"] = [c.to_dict(self.text) for c in self.candidates]
         if self.truncated_at is not None:
             answer["truncated_at"] = self.truncated_at
         if self.warnings:
@@ -81,16 +101,23 @@ def annotate_pdf(annotator: Annotator, data: bytes, options: ReaderOptions | Non
     """
     document = extract_pdf(data, max_pages=max_pages, isolated=isolated)
     opts = options or ReaderOptions()
-    result = annotator.annotate_text(document.text, opts, breaks=document.breaks)
-    annotations: list[PdfAnnotation] = []
-    for a in result:
-        placed = document.rects(a.start, a.end)
-        if not placed:
-            continue  # no ink at all (cannot happen for a term of letters; never draw nothing)
-        page, rects = placed[0]
-        for other_page, more in placed[1:]:  # a term never spans a page edge (a break), but be whole
-            if other_page == page:
-                rects = rects + more
-        annotations.append(PdfAnnotation(a, page, rects))
+    result, found = annotate_for_reader(
+        lambda o: annotator.annotate_text(document.text, o, breaks=document.breaks), annotator, opts)
+    annotations = [PdfAnnotation(a, *placed) for a in result if (placed := _place(document, a.start, a.end))]
+    candidates = ([PdfCandidate(c, *placed) for c in found if (placed := _place(document, c.start, c.end))]
+                  if opts.discover else None)
     return AnnotatedPdf(document, resolve_lang(document.text, opts.lang), annotations, result.known_found,
-                        result.truncated_at)
+                        result.truncated_at, candidates)
+
+
+def _place(document: PdfText, start: int, end: int) -> tuple[int, list[Rect]] | None:
+    """The page and boxes of ``text[start:end]``; ``None`` for a span without ink (cannot happen
+    for a term of letters: never draw nothing)."""
+    placed = document.rects(start, end)
+    if not placed:
+        return None
+    page, rects = placed[0]
+    for other_page, more in placed[1:]:  # a term never spans a page edge (a break), but be whole
+        if other_page == page:
+            rects = rects + more
+    return page, rects

@@ -13,7 +13,8 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from tadoru.annotate import quote_context
+from tadoru.annotate import Annotated, quote_context
+from tadoru.discover import Candidate, annotate_for_reader
 from tadoru.options import MAX_NAME, MAX_QUERY, SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX, OptionError, ReaderOptions
 from tadoru.service.auth import auth_state
 from tadoru.service.errors import ApiError
@@ -103,6 +104,19 @@ def unknown_term(name: str) -> ApiError:
     return ApiError(404, "unknown_term", f"no term with id {name[:MAX_NAME]!r}{hint}", suggestions=suggestions)
 
 
+def candidate_items(text: str, candidates: list[Candidate], terms: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The answer's ``candidates``, anchored as annotations are; a head concept's card joins ``terms``
+    (the candidate's card traces to it)."""
+    items = []
+    for c in candidates:
+        item = c.to_dict()
+        item["prefix"], item["suffix"] = quote_context(text, c.start, c.end)
+        items.append(item)
+        if c.head is not None and c.head not in terms:
+            terms[c.head] = state().card(c.head)
+    return items
+
+
 # --------------------------------------------------------------------------- routes
 
 
@@ -138,8 +152,12 @@ def annotate() -> Response:
         html = value
 
     annotator = state().annotator
+
+    def run(opts: ReaderOptions) -> Annotated:
+        return annotator.annotate_text(text, opts) if text is not None else annotator.annotate_html(html, opts)
+
     try:
-        result = annotator.annotate_text(text, options) if text is not None else annotator.annotate_html(html, options)
+        result, candidates = annotate_for_reader(run, annotator, options)
     except HtmlTooDeep as exc:
         raise ApiError(422, "html_too_deep", f"html: {exc}", field="html") from None
     except TextTooLong as exc:
@@ -154,7 +172,9 @@ def annotate() -> Response:
         items.append(item)
         if a.term not in terms:
             terms[a.term] = state().card(a.term)
-    answer = {"lang": lang, "annotations": items, "terms": terms, "known_found": result.known_found}
+    answer: dict[str, Any] = {"lang": lang, "annotations": items, "terms": terms, "known_found": result.known_found}
+    if options.discover:
+        answer["candidates"] = candidate_items(text, candidates, terms)
     if result.truncated_at is not None:
         answer["truncated_at"] = result.truncated_at
         answer["warnings"] = ["truncated"]
@@ -195,6 +215,9 @@ def annotate_pdf() -> Response:
         raise ApiError(413, "text_too_long", f"the PDF's text: {exc}") from None
     answer = result.to_json()
     answer["terms"] = {a.annotation.term: state().card(a.annotation.term) for a in result.annotations}
+    for c in result.candidates or ():
+        if c.candidate.head is not None and c.candidate.head not in answer["terms"]:
+            answer["terms"][c.candidate.head] = state().card(c.candidate.head)
     return jsonify(answer)
 
 

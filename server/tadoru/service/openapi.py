@@ -70,6 +70,8 @@ _OPTION_PARAMETERS = [
     {"name": "known", "in": "query", "required": False, "description": "Concept ids or labels, comma-separated.",
      "schema": {"type": "string"}},
     {"name": "first_only", "in": "query", "required": False, "schema": {"type": "boolean"}},
+    {"name": "discover", "in": "query", "required": False, "schema": {"type": "boolean"},
+     "description": "Also list `candidates`: jargon the lexicon does not have yet."},
 ]
 
 
@@ -113,6 +115,10 @@ def openapi_document() -> dict[str, Any]:
                                 "ja": {"value": {"text": "ファインチューニングとは、既に学習済みのモデルを再学習する手法です。"}},
                                 "en": {"value": {"text": "LoRA fine-tunes a large language model cheaply.",
                                                  "known": ["large-language-model"], "level": 1}},
+                                "discover": {"value": {"text": "Kahneman-Tversky Optimization (KTO) tunes a language "
+                                                               "model from thumbs-up labels; a judge model scores "
+                                                               "the outputs of KTO against supervised fine-tuning.",
+                                                       "discover": True}},
                             },
                         }},
                     },
@@ -273,12 +279,37 @@ def openapi_document() -> dict[str, Any]:
                         "suffix": {"type": "string", "maxLength": 32},
                     },
                 },
+                "Candidate": {
+                    "type": "object",
+                    "required": ["surface", "start", "end", "kind", "prefix", "suffix"],
+                    "description": "A term the lexicon does not have yet (`discover: true`); never overlaps an "
+                                   "annotation.",
+                    "properties": {
+                        "surface": {"type": "string"},
+                        "start": {"type": "integer", "minimum": 0, "description": "Code point offset."},
+                        "end": {"type": "integer", "minimum": 0},
+                        "kind": {"type": "string", "enum": ["definition", "acronym", "compound"],
+                                 "description": "`definition`: the text spells it out (`long_form`); `acronym`: "
+                                                "a coined name rare in general language; `compound`: a known "
+                                                "concept (`head`) with a naming modifier in front."},
+                        "long_form": {"type": "string", "description": "What the text says it stands for."},
+                        "head": {"type": "string", "description": "The known concept it builds on (its card is in "
+                                                                  "`terms`)."},
+                        "defined_at": {"type": "integer", "minimum": 0,
+                                       "description": "Where the text defines it (a `definition`'s later uses "
+                                                      "point back to the defining occurrence)."},
+                        "prefix": {"type": "string", "maxLength": 32},
+                        "suffix": {"type": "string", "maxLength": 32},
+                    },
+                },
                 "AnnotateResponse": {
                     "type": "object",
                     "required": ["lang", "annotations", "terms"],
                     "properties": {
                         "lang": {"type": "string", "enum": ["ja", "en"]},
                         "annotations": {"type": "array", "items": _ref("Annotation")},
+                        "candidates": {"type": "array", "items": _ref("Candidate"),
+                                       "description": "Present when the request set `discover`."},
                         "terms": {"type": "object", "additionalProperties": _ref("TermCard")},
                         "known_found": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1},
                                         "description": "The reader's known terms this text holds, with how often "
@@ -302,6 +333,17 @@ def openapi_document() -> dict[str, Any]:
                         },
                     }],
                 },
+                "PdfCandidate": {
+                    "allOf": [_ref("Candidate"), {
+                        "type": "object",
+                        "required": ["page", "rects"],
+                        "properties": {
+                            "page": {"type": "integer", "minimum": 1},
+                            "rects": {"type": "array", "minItems": 1, "items": {
+                                "type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4}},
+                        },
+                    }],
+                },
                 "AnnotatePdfResponse": {
                     "type": "object",
                     "required": ["lang", "pages", "text", "annotations", "terms"],
@@ -316,6 +358,8 @@ def openapi_document() -> dict[str, Any]:
                                                                     "(its length for a page without text)."}}}},
                         "text": {"type": "string"},
                         "annotations": {"type": "array", "items": _ref("PdfAnnotation")},
+                        "candidates": {"type": "array", "items": _ref("PdfCandidate"),
+                                       "description": "Present when the request set `discover`."},
                         "terms": {"type": "object", "additionalProperties": _ref("TermCard")},
                         "known_found": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}},
                         "truncated_at": {"type": "integer", "minimum": 0},

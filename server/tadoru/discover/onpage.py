@@ -1,0 +1,74 @@
+"""The reader's annotations and the page's candidates, from one scan (``discover: true``).
+
+Discovery judges a text by every term in it (which spans are taken, where the text is about AI,
+which heads a compound stands on), but the reader sees only the terms they do not know at their
+level.  So the text is annotated once for nobody in particular, the reader's view is filtered
+from that (``Annotator.for_reader``), and the candidates are fitted into the reader's view:
+
+* definitions and acronyms never touch an annotation (``discover`` already ensures it);
+* a compound contains the annotation of its head ("reward **model**").  It takes that
+  annotation's place: the reader gets one mark, the compound, whose card traces to the head.
+  When the compound's modifier is a term the reader is shown too (方策 in 方策モデル), the two
+  annotations already say what the compound says and the compound is dropped, so no term the
+  reader should see is lost.
+
+The API, the PDF route, the web pages and batch all call ``annotate_for_reader``; the answer
+never has a candidate overlapping an annotation.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from tadoru.annotate import Annotated
+from tadoru.discover.core import Candidate, discover
+from tadoru.options import ReaderOptions
+
+if TYPE_CHECKING:
+    from tadoru.annotate import Annotator
+
+
+def annotate_for_reader(annotate: Callable[[ReaderOptions], Annotated], annotator: Annotator,
+                        options: ReaderOptions) -> tuple[Annotated, list[Candidate]]:
+    """``annotate(options)`` and, when ``options.discover`` asks, the candidates fitted around it.
+
+    ``annotate`` runs the annotator on the caller's input (text, a page, a PDF's text with its
+    breaks) with the options it is given; it is called once either way.
+    """
+    if not options.discover:
+        return annotate(options), []
+    everything = annotate(ReaderOptions(lang=options.lang))
+    reader = annotator.for_reader(everything, options)
+    found = discover(everything.text, everything.annotations, annotator, reader.lang)
+    return fit(reader, found)
+
+
+def fit(reader: Annotated, found: list[Candidate]) -> tuple[Annotated, list[Candidate]]:
+    """The reader's annotations and the candidates, never overlapping (rules in the module doc)."""
+    annotations = reader.annotations
+    starts = [a.start for a in annotations]
+    replaced: set[int] = set()  # indices of head annotations a compound takes the place of
+    kept: list[Candidate] = []
+    for c in found:
+        k = bisect.bisect_left(starts, c.start)
+        if k and annotations[k - 1].end > c.start:
+            k -= 1
+        inside = []
+        while k < len(annotations) and annotations[k].start < c.end:
+            inside.append(k)
+            k += 1
+        if not inside:
+            kept.append(c)
+            continue
+        head = annotations[inside[-1]]
+        if (c.kind == "compound" and len(inside) == 1 and head.end == c.end and head.term == c.head
+                and head.start >= c.start):
+            replaced.add(inside[0])
+            kept.append(c)
+        # else: the reader sees the compound's parts as terms of their own; nothing is lost.
+    if replaced:
+        reader = Annotated(reader.text, [a for i, a in enumerate(annotations) if i not in replaced], reader.lang,
+                           reader.page, reader.known_found, reader.truncated_at)
+    return reader, kept
