@@ -259,8 +259,15 @@ function checkAnnotateAnswer(data) {
     }
   }
   const terms = data.terms && typeof data.terms === "object" && !Array.isArray(data.terms) ? data.terms : {};
-  return { lang: data.lang, annotations: data.annotations, terms };
+  // Candidates (issue 16) are extra: a malformed one is left out, never a reason to drop the page.
+  const candidates = (Array.isArray(data.candidates) ? data.candidates : []).filter((c) =>
+    c && typeof c.surface === "string" && Number.isInteger(c.start) && Number.isInteger(c.end) &&
+    CANDIDATE_KINDS.includes(c.kind) &&
+    (c.long_form === undefined || typeof c.long_form === "string") && (c.head === undefined || typeof c.head === "string"));
+  return { lang: data.lang, annotations: data.annotations, terms, candidates };
 }
+
+const CANDIDATE_KINDS = ["definition", "acronym", "compound"];
 
 /** Annotate once more after the service's Retry-After when it said it is busy (503 overloaded). */
 async function annotateCall(serviceUrl, body, token) {
@@ -281,7 +288,7 @@ async function annotate({ text, breaks }) {
   if (!breaks.every((b) => Number.isInteger(b))) throw new TadoruError("bad_message", "annotate.payload.breaks must hold integers");
   // As `html`, so the service honours the page's block edges (see shared/pagedoc.js).
   const html = self.TadoruPageDoc.toHtml(text, breaks);
-  const body = { html, lang: "auto", known, level: settings.level, first_only: settings.firstOnly };
+  const body = { html, lang: "auto", known, level: settings.level, first_only: settings.firstOnly, discover: settings.discover };
   const t0 = performance.now();
   try {
     await requirePermission(serviceUrl);

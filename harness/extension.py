@@ -19,14 +19,19 @@ EXTENSION_DIR = REPO / "extension"
 PAGES_DIR = REPO / "tests" / "fixtures" / "pages"
 
 
-def api_annotations(service_url: str, html: str, **options: Any) -> list[tuple[str, str]]:
-    """What the service says about a whole page: ``[(term, exact)]`` in document order."""
-    body = json.dumps({"html": html, **options}).encode("utf-8")
+def api_answer(service_url: str, html: str, **options: Any) -> dict[str, Any]:
+    """The service's answer for a whole page, asked as the extension asks by default (with
+    ``discover``: a compound candidate takes its head's place among the annotations)."""
+    body = json.dumps({"html": html, "discover": True, **options}).encode("utf-8")
     request = urllib.request.Request(service_url + "/api/v1/annotate", data=body,
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=30) as response:
-        data = json.loads(response.read())
-    return [(a["term"], a["exact"]) for a in data["annotations"]]
+        return json.loads(response.read())
+
+
+def api_annotations(service_url: str, html: str, **options: Any) -> list[tuple[str, str]]:
+    """What the service says about a whole page: ``[(term, exact)]`` in document order."""
+    return [(a["term"], a["exact"]) for a in api_answer(service_url, html, **options)["annotations"]]
 
 
 def api_card(service_url: str, term: str) -> dict[str, Any]:
@@ -38,7 +43,7 @@ def api_card(service_url: str, term: str) -> dict[str, Any]:
 #: join the annotation they continue.
 HIGHLIGHTS_JS = """() => {
   const out = [];
-  for (const el of document.querySelectorAll('tadoru-term')) {
+  for (const el of document.querySelectorAll('tadoru-term[data-term]')) {
     if (el.getAttribute('tabindex') === '-1' && out.length && out[out.length - 1][0] === el.dataset.term) {
       out[out.length - 1][1] += el.textContent;
     } else {

@@ -17,7 +17,7 @@
   const M = globalThis.TadoruMessages;
   const { walkText, pageRoot, insideSkipped } = globalThis.TadoruWalk;
   const { anchorAll } = globalThis.TadoruAnchor;
-  const { markPlaced, unmark, countMarks } = globalThis.TadoruMark;
+  const { markPlaced, unmark, countMarks, countCandidates } = globalThis.TadoruMark;
 
   /** Text sent in one request, in UTF-16 units: well under the service's 5 MiB body cap. */
   const MAX_REQUEST_CHARS = 400000;
@@ -109,12 +109,21 @@
       if (generation !== state.generation) return; // settings changed meanwhile: a newer run is on
       state.lastError = null;
       for (const [id, card] of Object.entries(result.terms)) state.cards.set(id, card);
-      applyAnnotations(part, result.annotations, roots);
+      applyAnnotations(part, result.annotations, roots, asMarks(result.candidates, result.lang));
     }
     report();
   }
 
-  function applyAnnotations(walk, annotations, roots) {
+  /** Candidates (issue 16) in the shape the anchoring takes: `exact` to find, the rest to mark. */
+  function asMarks(candidates, lang) {
+    if (!state.settings.discover || !Array.isArray(candidates)) return [];
+    return candidates.map((c) => ({
+      term: "", start: c.start, end: c.end, exact: c.surface, prefix: c.prefix, suffix: c.suffix,
+      candidate: { kind: c.kind, surface: c.surface, long_form: c.long_form, head: c.head, lang },
+    }));
+  }
+
+  function applyAnnotations(walk, annotations, roots, candidates) {
     const t0 = now();
     let wanted = annotations.filter((a) => !state.known.has(a.term));
     if (state.settings.firstOnly) {
@@ -130,7 +139,7 @@
       for (const n of fresh.nodes) state.done.add(n.node);
       return fresh;
     };
-    const anchored = anchorAll(walk, wanted, rewalk);
+    const anchored = anchorAll(walk, candidates && candidates.length ? wanted.concat(candidates) : wanted, rewalk);
     state.timings.anchorMs += now() - t0;
     state.timings.anchoredByQuote += anchored.byQuote;
     state.timings.dropped += anchored.dropped;
@@ -191,6 +200,7 @@
       lang: S.definitionLang(state.settings.definitionLang, chrome.i18n.getUILanguage()),
       getCard: getCard,
       termPageUrl: (id) => `${serviceUrl}/terms/${encodeURIComponent(id)}`,
+      searchUrl: (word, lang) => S.searchLink(state.settings.searchUrl, word, lang),
       onKnown: markKnown,
       cssText: state.tooltipCss,
     });
@@ -268,7 +278,7 @@
       state.settings = next;
       const wasOn = state.running;
       const isOn = shouldRun(next);
-      const redo = ["serviceUrl", "serviceToken", "level", "firstOnly"].some((k) => old[k] !== next[k]);
+      const redo = ["serviceUrl", "serviceToken", "level", "firstOnly", "discover"].some((k) => old[k] !== next[k]);
       if (wasOn && (!isOn || redo)) stop();
       if (isOn && (!wasOn || redo)) start();
       else if (isOn && old.definitionLang !== next.definitionLang && state.tooltip) attachTooltip();
@@ -283,6 +293,7 @@
       running: state.running,
       busy: state.busy,
       count: countMarks(document),
+      candidates: countCandidates(document),
       servicePage: isServicePage(settings),
       lastError: state.lastError,
       timings: { ...state.timings },

@@ -28,6 +28,7 @@
       const pieces = piecesOf(snapshot, p.start, p.end);
       pieces.forEach((piece, i) => {
         piece.term = p.ann.term;
+        piece.candidate = p.ann.candidate || null;
         piece.first = i === 0;
         if (!byNode.has(piece.index)) byNode.set(piece.index, []);
         byNode.get(piece.index).push(piece);
@@ -52,10 +53,23 @@
     const middle = piece.start > 0 ? node.splitText(piece.start) : node;
     if (done) done.add(middle);
     const el = doc.createElement(TAG);
-    el.setAttribute("data-term", piece.term);
+    if (piece.candidate) setCandidate(el, piece.candidate);
+    else el.setAttribute("data-term", piece.term);
     el.setAttribute("tabindex", piece.first ? "0" : "-1");
     middle.parentNode.replaceChild(el, middle);
     el.appendChild(middle);
+  }
+
+  /**
+   * A word Tadoru does not know yet (issue 16): what the tooltip makes its card from, as
+   * attributes (values from the service, set with setAttribute: never parsed as markup).
+   */
+  function setCandidate(el, c) {
+    el.setAttribute("data-candidate", c.kind);
+    el.setAttribute("data-surface", c.surface);
+    if (c.long_form) el.setAttribute("data-long-form", c.long_form);
+    if (c.head) el.setAttribute("data-head", c.head);
+    if (c.lang) el.setAttribute("data-lang", c.lang);
   }
 
   /** Put an element's children back in its place and drop it, merging the text it leaves. */
@@ -96,12 +110,24 @@
     return removed;
   }
 
-  /** The distinct annotations currently marked (pieces after the first are not counted). */
+  /** The distinct annotations currently marked (pieces after the first, and candidates, are not counted). */
   function countMarks(rootNode) {
-    return rootNode.querySelectorAll(`${TAG}[tabindex="0"]`).length;
+    return rootNode.querySelectorAll(`${TAG}[tabindex="0"]:not([data-candidate])`).length;
   }
 
-  const api = Object.freeze({ TAG, markPlaced, unwrap, unmark, countMarks });
+  /** The distinct candidates currently marked. */
+  function countCandidates(rootNode) {
+    return rootNode.querySelectorAll(`${TAG}[tabindex="0"][data-candidate]`).length;
+  }
+
+  /** Remove every candidate mark (the reader switched them off). */
+  function unmarkCandidates(rootNode) {
+    const marks = Array.from(rootNode.querySelectorAll(`${TAG}[data-candidate]`));
+    for (const el of marks) unwrap(el);
+    return marks.length;
+  }
+
+  const api = Object.freeze({ TAG, markPlaced, unwrap, unmark, countMarks, countCandidates, unmarkCandidates });
   root.TadoruMark = api;
   if (typeof module !== "undefined" && module.exports) module.exports = api;
 })(typeof globalThis !== "undefined" ? globalThis : self);

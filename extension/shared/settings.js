@@ -4,7 +4,7 @@
  * Stored in `chrome.storage.local` under two keys so that a click on "I know this" does not
  * rewrite (and re-broadcast) the settings:
  *   settings: {version, serviceUrl, serviceToken, level, definitionLang, firstOnly, siteMode, sites,
- *              arxivReader}
+ *              arxivReader, discover, searchUrl}
  *   known:    {version, ids: [term ids]}
  * Every read goes through `migrate()`, which upgrades an older stored version one step at a
  * time and replaces any value that is not valid with its default, so no part of the extension
@@ -34,6 +34,10 @@
     siteMode: "all", // "all": every site except `sites`; "listed": only `sites`
     sites: [], // host names (a name also covers its subdomains)
     arxivReader: false, // open https://arxiv.org/pdf/… in the service's PDF reader automatically
+    // Show words Tadoru does not know yet (issue 16): on, because the measured precision allows
+    // it (README, "Words Tadoru does not know yet").
+    discover: true,
+    searchUrl: "", // where a candidate's "Search" goes, with {q} for the word; "" = Wikipedia in the page's language
   });
 
   const CHOICES = Object.freeze({
@@ -57,6 +61,37 @@
   }
 
   const MAX_TOKEN_LENGTH = 512;
+  const MAX_SEARCH_URL_LENGTH = 500;
+
+  /**
+   * A search URL template as typed: "" (the default), or an http(s) URL holding `{q}` where the
+   * word goes; null when it is neither (a `javascript:` template must never become a link).
+   */
+  function normalizeSearchUrl(value) {
+    if (value === undefined || value === null) return "";
+    if (typeof value !== "string") return null;
+    const template = value.trim();
+    if (!template) return "";
+    if (template.length > MAX_SEARCH_URL_LENGTH || !template.includes("{q}")) return null;
+    try {
+      const url = new URL(template.replace(/\{q\}/g, "q"));
+      return url.protocol === "http:" || url.protocol === "https:" ? template : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  /**
+   * The URL that searches for `word`: the reader's template, or Wikipedia's search in `lang`
+   * ("ja" or "en", the page's language).
+   */
+  function searchLink(template, word, lang) {
+    const q = encodeURIComponent(String(word));
+    const valid = normalizeSearchUrl(template);
+    if (valid) return valid.replace(/\{q\}/g, q);
+    const wiki = lang === "ja" ? "ja" : "en";
+    return `https://${wiki}.wikipedia.org/w/index.php?search=${q}`;
+  }
 
   /**
    * A service token as typed (surrounding spaces dropped), "" for none, or null when it cannot
@@ -116,6 +151,9 @@
     out.siteMode = CHOICES.siteMode.includes(s.siteMode) ? s.siteMode : DEFAULTS.siteMode;
     out.sites = normalizeHosts(s.sites);
     out.arxivReader = typeof s.arxivReader === "boolean" ? s.arxivReader : DEFAULTS.arxivReader;
+    out.discover = typeof s.discover === "boolean" ? s.discover : DEFAULTS.discover;
+    const searchUrl = normalizeSearchUrl(s.searchUrl);
+    out.searchUrl = searchUrl === null ? DEFAULTS.searchUrl : searchUrl;
     return out;
   }
 
@@ -153,6 +191,9 @@
     const next = { ...current, ...changes };
     if ("serviceUrl" in changes && !normalizeServiceUrl(changes.serviceUrl)) {
       throw new Error(`not an http(s) URL: ${changes.serviceUrl}`);
+    }
+    if ("searchUrl" in changes && normalizeSearchUrl(changes.searchUrl) === null) {
+      throw new Error(`not an http(s) URL with {q} in it: ${String(changes.searchUrl).slice(0, 80)}`);
     }
     if ("serviceToken" in changes && normalizeToken(changes.serviceToken) === null) {
       throw new Error("a token is letters, digits and punctuation, without spaces"); // never echo it
@@ -236,7 +277,7 @@
 
   const api = Object.freeze({
     VERSION, KNOWN_VERSION, DEFAULTS, CHOICES, DEFAULT_SERVICE_URL, MIGRATIONS,
-    normalizeServiceUrl, normalizeToken, originPattern, normalizeHost, normalizeHosts, validate, migrate, load, save,
+    normalizeServiceUrl, normalizeToken, normalizeSearchUrl, searchLink, originPattern, normalizeHost, normalizeHosts, validate, migrate, load, save,
     loadKnown, saveKnown, addKnown, removeKnown, knownFromChange, cleanIds,
     siteEnabled, withSite, hostMatches, definitionLang,
   });

@@ -28,6 +28,14 @@
  *   tip.destroy()  remove every listener and the <tadoru-tooltip> element
  *   TadoruTooltip.version === 1
  *
+ *   searchUrl: (word, lang) => url|null  // optional: where a candidate's "Search" link goes
+ *
+ * Candidates (issue 16): a <tadoru-term data-candidate="definition|acronym|compound"> (no
+ * data-term) is a word Tadoru does not know yet.  Its card is made from the element itself:
+ * the word, "no card yet", the page's own long form (data-long-form), the known concept it
+ * builds on (data-head: a button that traces into that card, with Back) and a search link for
+ * the word in the page's language (data-lang).
+ *
  * Behaviour: the tooltip opens on mouseenter and on focus of a <tadoru-term>; a click or Enter
  * opens it and keeps it open (Enter also moves focus into it, so Tab reaches its buttons); Esc
  * closes it (and gives focus back to the term). Moving the pointer away closes an unpinned
@@ -49,6 +57,10 @@
  *   .tadoru-known                 "I know this"
  *   .tadoru-term-link             link to the term page
  *   .tadoru-error                 shown when getCard failed
+ *   .tadoru-candidate-note        a candidate's "no card yet" line (the card has data-candidate)
+ *   .tadoru-long-form             what the page says a candidate stands for
+ *   .tadoru-head button           the known concept a candidate builds on (data-term)
+ *   .tadoru-search-link           search the web for a candidate
  */
 (function () {
   "use strict";
@@ -59,6 +71,7 @@
   }
 
   var TERM = "tadoru-term";
+  var CANDIDATE = "\u0000candidate";  // currentId while a candidate's card is shown (never a term id)
   var HOST = "tadoru-tooltip";
   var CLOSE_DELAY = 300;
   var GAP = 6;
@@ -69,13 +82,15 @@
       level: "Level", levels: { 1: "everyday", 2: "practitioner", 3: "specialist" },
       deeper: "Builds on", related: "Related", back: "Back", known: "I know this",
       page: "Term page", loading: "Loading…", error: "Could not load this term.", close: "Close",
-      dialog: "Term"
+      dialog: "Term", noCard: "Tadoru has no card for this word yet.", standsFor: "This page spells it out as",
+      kindOf: "A kind of", coined: "It looks like a technical name or abbreviation.", search: "Search the web"
     },
     ja: {
       level: "レベル", levels: { 1: "一般", 2: "実務", 3: "専門" },
       deeper: "前提となる用語", related: "関連", back: "戻る", known: "知っている",
       page: "用語のページ", loading: "読み込み中…", error: "この用語を読み込めませんでした。", close: "閉じる",
-      dialog: "用語"
+      dialog: "用語", noCard: "この語のカードは Tadoru にまだありません。", standsFor: "このページでの正式な名前",
+      kindOf: "もとになる用語", coined: "技術的な名前か略語のようです。", search: "ウェブで検索"
     }
   };
 
@@ -311,8 +326,55 @@
       if (actions.childNodes.length) card.appendChild(actions);
     }
 
-    function show(id, focusCard) {
+    function renderCandidate(el) {
+      var kind = el.getAttribute("data-candidate") || "";
+      var word = el.getAttribute("data-surface") || el.textContent || "";
+      card.replaceChildren();
+      card.setAttribute("data-term", "");
+      card.setAttribute("data-candidate", kind);
+      card.setAttribute("lang", lang);
+      card.appendChild(nav());
+      var labels = make(doc, "div", "tadoru-labels");
+      labels.appendChild(make(doc, "span", "tadoru-label-main tadoru-candidate-word", word));
+      card.appendChild(labels);
+      card.appendChild(make(doc, "p", "tadoru-candidate-note", words.noCard));
+      var longForm = el.getAttribute("data-long-form");
+      if (longForm) {
+        var said = make(doc, "p", "tadoru-long-form");
+        said.appendChild(make(doc, "span", "tadoru-heading", words.standsFor));
+        said.appendChild(make(doc, "span", "tadoru-long-form-text", longForm));
+        card.appendChild(said);
+      } else if (kind === "acronym") {
+        card.appendChild(make(doc, "p", "tadoru-candidate-note", words.coined));
+      }
+      var head = el.getAttribute("data-head");
+      if (head) card.appendChild(section("tadoru-head", kind === "compound" ? words.kindOf : words.standsFor, [head]));
+      var url = typeof opts.searchUrl === "function" ? opts.searchUrl(word, el.getAttribute("data-lang") || lang) : null;
+      if (url && /^https?:/i.test(url)) {
+        var actions = make(doc, "div", "tadoru-actions");
+        var a = make(doc, "a", "tadoru-search-link", words.search + " →");
+        a.href = url;
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+        actions.appendChild(a);
+        card.appendChild(actions);
+      }
+    }
+
+    function showCandidate(el, focusCard) {
       ensureHost();
+      currentId = CANDIDATE;
+      ++renderToken;
+      renderCandidate(el);
+      setHostStyle("display", "block");
+      position();
+      if (focusCard) card.focus({ preventScroll: true });
+    }
+
+    function show(id, focusCard) {
+      if (id === CANDIDATE) { showCandidate(anchor, focusCard); return Promise.resolve(); }
+      ensureHost();
+      card.removeAttribute("data-candidate");
       currentId = id;
       var token = ++renderToken;
       renderMessage(id, "tadoru-loading", words.loading);
@@ -353,7 +415,7 @@
 
     function open(el, how) {
       if (destroyed || !el) return;
-      var id = el.getAttribute("data-term");
+      var id = el.hasAttribute("data-candidate") ? CANDIDATE : el.getAttribute("data-term");
       if (!id) return;
       cancelClose();
       var mode = how || { pin: true };

@@ -59,3 +59,16 @@ test("service URLs: normalised, and their host-permission pattern covers every p
   assert.equal(S.originPattern("http://127.0.0.1:8765"), "http://127.0.0.1/*");
   assert.equal(S.originPattern("https://tadoru.example.org/base"), "https://tadoru.example.org/*");
 });
+
+test("candidate search links: Wikipedia in the page's language by default, or the reader's template", () => {
+  assert.equal(S.searchLink("", "KTO", "en"), "https://en.wikipedia.org/w/index.php?search=KTO");
+  assert.equal(S.searchLink("", "教師モデル", "ja"), "https://ja.wikipedia.org/w/index.php?search=%E6%95%99%E5%B8%AB%E3%83%A2%E3%83%87%E3%83%AB");
+  assert.equal(S.searchLink("https://duckduckgo.com/?q={q}&ia=web", "a&b c", "en"), "https://duckduckgo.com/?q=a%26b%20c&ia=web");
+  assert.equal(S.normalizeSearchUrl(" https://example.org/s?q={q} "), "https://example.org/s?q={q}");
+  assert.equal(S.normalizeSearchUrl("javascript:alert({q})"), null); // never a link that runs code
+  assert.equal(S.normalizeSearchUrl("https://example.org/search"), null); // nowhere to put the word
+  assert.equal(S.searchLink("javascript:alert({q})", "x", "en"), "https://en.wikipedia.org/w/index.php?search=x");
+  assert.equal(S.validate({ searchUrl: "data:text/html,{q}" }).searchUrl, "");
+  assert.equal(S.validate({}).discover, true);
+  assert.equal(S.validate({ discover: false }).discover, false);
+});

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from tadoru.annotate import CONTEXT_MIN_TERMS, Annotation, detect_lang
@@ -69,7 +69,8 @@ class Candidate:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
-def discover(text: str, annotations: Sequence[Annotation], annotator: Annotator, lang: str = "auto") -> list[Candidate]:
+def discover(text: str, annotations: Sequence[Annotation], annotator: Annotator, lang: str = "auto",
+             breaks: Sequence[int] = ()) -> list[Candidate]:
     """Candidate terms in ``text`` that the lexicon does not have, ordered by ``start``.
 
     ``annotations`` are what ``annotator.annotate_text(text)`` returned for the same text (the
@@ -79,12 +80,21 @@ def discover(text: str, annotations: Sequence[Annotation], annotator: Annotator,
     whole annotations only, its head's last.  Without annotations nothing is returned: they are
     what says a text is about AI.  ``lang`` is ``"ja"``, ``"en"`` or ``"auto"``.
 
+    ``breaks`` are the block edges of a page or a PDF (``VisibleText.breaks``): a line break
+    that is not one of them is the source's wrapping inside a paragraph ("a\\njudge model") and
+    reads as a space.
+
     Safe to call from several threads with one annotator (Sudachi is used under its lock).
     """
     if not isinstance(text, str):
         raise TypeError(f"discover() needs text as str, not {type(text).__name__}")
     if not text or not annotations:
         return []  # no annotation: nothing says the text is about AI, so nothing is trusted
+    if breaks and "\n" in text:
+        original, text = text, _unwrapped(text, breaks)
+        if text is not original:
+            return [c if c.surface == original[c.start : c.end] else replace(c, surface=original[c.start : c.end])
+                    for c in discover(text, annotations, annotator, lang)]
     if lang == "auto":
         lang = detect_lang(text)
     index = AnnotationIndex(annotations)
@@ -118,6 +128,19 @@ def discover(text: str, annotations: Sequence[Annotation], annotator: Annotator,
     return _no_overlaps(found)
 
 
+def _unwrapped(text: str, breaks: Sequence[int]) -> str:
+    """``text`` with each line break inside a block made a space (same length: offsets hold)."""
+    edges = set(breaks)
+    soft = [m.start() for m in _NEWLINE.finditer(text) if m.start() not in edges and m.start() + 1 not in edges]
+    if not soft:
+        return text
+    chars = list(text)
+    for i in soft:
+        chars[i] = " "
+    return "".join(chars)
+
+
+_NEWLINE = re.compile("\n")
 _LABEL_CACHES: dict[int, tuple[Any, dict[str, bool]]] = {}
 _MAX_LABEL_CACHE = 50_000
 

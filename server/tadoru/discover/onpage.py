@@ -19,7 +19,7 @@ never has a candidate overlapping an annotation.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from tadoru.annotate import Annotated
@@ -31,17 +31,19 @@ if TYPE_CHECKING:
 
 
 def annotate_for_reader(annotate: Callable[[ReaderOptions], Annotated], annotator: Annotator,
-                        options: ReaderOptions) -> tuple[Annotated, list[Candidate]]:
+                        options: ReaderOptions, breaks: Sequence[int] = ()) -> tuple[Annotated, list[Candidate]]:
     """``annotate(options)`` and, when ``options.discover`` asks, the candidates fitted around it.
 
     ``annotate`` runs the annotator on the caller's input (text, a page, a PDF's text with its
-    breaks) with the options it is given; it is called once either way.
+    breaks) with the options it is given; it is called once either way.  ``breaks`` are the
+    block edges of a text from a layout (a page's come with its ``Annotated.page``).
     """
     if not options.discover:
         return annotate(options), []
     everything = annotate(ReaderOptions(lang=options.lang))
     reader = annotator.for_reader(everything, options)
-    found = discover(everything.text, everything.annotations, annotator, reader.lang)
+    edges = everything.page.breaks if everything.page is not None else breaks
+    found = discover(everything.text, everything.annotations, annotator, reader.lang, edges)
     return fit(reader, found)
 
 
