@@ -20,9 +20,9 @@ PAGES_DIR = REPO / "tests" / "fixtures" / "pages"
 
 
 def api_answer(service_url: str, html: str, **options: Any) -> dict[str, Any]:
-    """The service's answer for a whole page, asked as the extension asks by default (with
-    ``discover``: a compound candidate takes its head's place among the annotations)."""
-    body = json.dumps({"html": html, "discover": True, **options}).encode("utf-8")
+    """The service's answer for a whole page (``discover=True`` as the extension asks when the
+    reader shows candidates: a compound then takes its head's place among the annotations)."""
+    body = json.dumps({"html": html, **options}).encode("utf-8")
     request = urllib.request.Request(service_url + "/api/v1/annotate", data=body,
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=30) as response:

@@ -28,7 +28,8 @@
  *   tip.destroy()  remove every listener and the <tadoru-tooltip> element
  *   TadoruTooltip.version === 1
  *
- *   searchUrl: (word, lang) => url|null  // optional: where a candidate's "Search" link goes
+ *   searchUrl: (word, lang) => url|null  // optional: where a candidate's "Search" link goes (absent:
+ *                                        //   Wikipedia's search in the page's language; null: no link)
  *
  * Candidates (issue 16): a <tadoru-term data-candidate="definition|acronym|compound"> (no
  * data-term) is a word Tadoru does not know yet.  Its card is made from the element itself:
@@ -104,6 +105,11 @@
   function termOf(target) {
     if (!target || typeof target.closest !== "function") return null;
     return target.closest(TERM);
+  }
+
+  /** Wikipedia's search for a word, in the page's language: a candidate's default search link. */
+  function wikipediaSearch(word, lang) {
+    return "https://" + (lang === "ja" ? "ja" : "en") + ".wikipedia.org/w/index.php?search=" + encodeURIComponent(word);
   }
 
   function labelOf(card, lang) {
@@ -349,7 +355,9 @@
       }
       var head = el.getAttribute("data-head");
       if (head) card.appendChild(section("tadoru-head", kind === "compound" ? words.kindOf : words.standsFor, [head]));
-      var url = typeof opts.searchUrl === "function" ? opts.searchUrl(word, el.getAttribute("data-lang") || lang) : null;
+      var pageLang = el.getAttribute("data-lang") || lang;
+      var url = typeof opts.searchUrl === "function" ? opts.searchUrl(word, pageLang)
+        : opts.searchUrl === null ? null : wikipediaSearch(word, pageLang);
       if (url && /^https?:/i.test(url)) {
         var actions = make(doc, "div", "tadoru-actions");
         var a = make(doc, "a", "tadoru-search-link", words.search + " →");

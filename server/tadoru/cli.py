@@ -79,6 +79,7 @@ def main() -> None:
 @click.option("--level", type=click.Choice([str(n) for n in LEVELS]), default="1", show_default=True, callback=lambda _c, _p, v: int(v), help="Hide terms below this level (1 shows all).")
 @click.option("--lang", type=click.Choice(LANG_CHOICES), default="auto", show_default=True, help="Language of the text (auto detects Japanese or English per document).")
 @click.option("--first-only", is_flag=True, help="Mark only the first occurrence of each term.")
+@click.option("--discover", is_flag=True, help="Also mark words Tadoru does not know yet (dashed: defined in the page, coined names, compounds on a known term).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Worker processes for a batch (default: number of cores).")
 @click.option("--server", "server_url", help="Annotate through a running Tadoru service at this URL instead of in-process.")
 @click.option("--dask", "dask", metavar="ADDRESS", help="Run the work on a Dask cluster: a scheduler address (tcp://host:8786), or local[:N] for N local worker processes. Needs pip install 'tadoru[dask]'.")
@@ -90,7 +91,7 @@ def main() -> None:
 @click.option("--follow-symlinks", is_flag=True, help="Read pages that symbolic links in a folder lead to outside it (by default they are listed and skipped).")
 @click.option("--remote-resources", is_flag=True, help="Let the copies load images and styles that were not saved with a page from their servers (by default a copy fetches nothing when opened).")
 def annotate(paths: tuple[str, ...], out_dir: str | None, as_json: bool, force_html: bool, fmt: str | None,
-             known_file: str | None, level: int, lang: str, first_only: bool, jobs: int | None,
+             known_file: str | None, level: int, lang: str, first_only: bool, discover: bool, jobs: int | None,
              server_url: str | None, dask: str | None, chunk_size: int, corpus_format: str, force: bool,
              quiet: bool, lexicon_dirs: tuple[str, ...], follow_symlinks: bool, remote_resources: bool) -> None:
     """Annotate text, saved pages or corpora.
@@ -109,14 +110,14 @@ def annotate(paths: tuple[str, ...], out_dir: str | None, as_json: bool, force_h
         if len(paths) > 1:
             raise click.UsageError("give one file (or -) without --out; use --out DIR for several pages")
         _annotate_one(paths[0] if paths else "-", force_html=force_html, lang=lang, known=known,
-                      level=level, first_only=first_only, lexicon_dirs=lexicon_dirs)
+                      level=level, first_only=first_only, discover=discover, lexicon_dirs=lexicon_dirs)
         return
     if not paths:
         raise click.UsageError("name at least one file or folder to annotate")
     from tadoru.batch.run import BatchError, BatchOptions, run_batch
 
     options = BatchOptions(out_dir=Path(out_dir), fmt=fmt, known=tuple(known), level=level, lang=lang,
-                           first_only=first_only, jobs=jobs, server_url=server_url, force=force,
+                           first_only=first_only, discover=discover, jobs=jobs, server_url=server_url, force=force,
                            quiet=quiet, lexicon_dirs=lexicon_dirs, offline=not remote_resources,
                            follow_symlinks=follow_symlinks, dask=dask, chunk_size=chunk_size,
                            corpus_format=corpus_format)
@@ -128,7 +129,7 @@ def annotate(paths: tuple[str, ...], out_dir: str | None, as_json: bool, force_h
 
 
 def _annotate_one(path: str, *, force_html: bool, lang: str, known: list[str], level: int,
-                  first_only: bool, lexicon_dirs: tuple[str, ...]) -> None:
+                  first_only: bool, discover: bool, lexicon_dirs: tuple[str, ...]) -> None:
     from tadoru.batch.worker import MAX_PDF_BYTES
     from tadoru.options import OptionError, ReaderOptions
     from tadoru.pages.reader import DEFAULT_LIMITS, PageError, PageLimits, read_page, read_raw
@@ -136,7 +137,8 @@ def _annotate_one(path: str, *, force_html: bool, lang: str, known: list[str], l
     from tadoru.text.visible import HtmlTooDeep
 
     try:
-        options = ReaderOptions.from_kwargs(lang=lang, known=known, level=level, first_only=first_only)
+        options = ReaderOptions.from_kwargs(lang=lang, known=known, level=level, first_only=first_only,
+                                            discover=discover)
     except OptionError as exc:
         raise click.UsageError(str(exc)) from None
     name = "<stdin>" if path == "-" else path
@@ -158,13 +160,19 @@ def _annotate_one(path: str, *, force_html: bool, lang: str, known: list[str], l
             page = read_page(Path(path), kind="html" if force_html else None, sniff=True)
     except PageError as exc:
         raise click.ClickException(f"{printable(name)}: {exc.message}") from None
+    from tadoru.discover import annotate_for_reader
+
     annotator = _annotator(lexicon_dirs)
     try:
-        result = (annotator.annotate_html(page.text, options) if page.kind == "html"
-                  else annotator.annotate_text(page.text, options))
+        result, candidates = annotate_for_reader(
+            lambda o: annotator.annotate_html(page.text, o) if page.kind == "html" else annotator.annotate_text(page.text, o),
+            annotator, options)
     except (HtmlTooDeep, TextTooLong) as exc:
         raise click.ClickException(f"{printable(name)}: {exc}") from None
-    click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
+    document = result.to_json()
+    if discover:
+        document["candidates"] = [c.to_dict() for c in candidates]
+    click.echo(json.dumps(document, ensure_ascii=False, indent=1))
 
 
 def _is_pdf(path: Path) -> bool:

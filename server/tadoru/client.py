@@ -45,6 +45,8 @@ class TadoruClient:
         """``POST /api/v1/annotate``: ``{"lang", "annotations", "terms"}``."""
         body: dict[str, Any] = {"text": text} if text is not None else {"html": html}
         body.update((options or ReaderOptions()).to_json())
+        if not body["discover"]:
+            del body["discover"]  # a service from before candidates would refuse the field
         answer = self._object("POST", "/api/v1/annotate", json=body)
         if not isinstance(answer.get("annotations"), list) or not isinstance(answer.get("terms"), dict):
             raise ClientError("the service's answer has no annotations list")
@@ -56,6 +58,8 @@ class TadoruClient:
         params = {"lang": opts.lang, "level": str(opts.level), "first_only": "true" if opts.first_only else "false"}
         if opts.known:
             params["known"] = ",".join(opts.known)
+        if opts.discover:
+            params["discover"] = "true"
         answer = self._object("POST", "/api/v1/annotate-pdf", data=data, params=params,
                               headers={"Content-Type": "application/pdf"})
         if not isinstance(answer.get("annotations"), list) or not isinstance(answer.get("text"), str):

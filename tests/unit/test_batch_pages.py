@@ -199,6 +199,7 @@ def test_a_page_that_kills_its_worker_fails_alone(tmp_path):
             self._cards = {}
             self.known_found = {}
             self.truncated_at = None
+            self.candidates = []
 
         def annotate_text(self, text, options=None):
             if "CRASH" in text:

@@ -67,6 +67,7 @@ class BatchOptions:
     level: int = 1
     lang: str = "auto"
     first_only: bool = False
+    discover: bool = False  # also mark candidate terms the lexicon lacks (issue 16)
     jobs: int | None = None  # None: the number of cores
     server_url: str | None = None
     force: bool = False
@@ -172,6 +173,8 @@ def _run(inputs: Inputs, out_dir: Path, options: BatchOptions, journal: Journal,
     engine_fp = terms.engine_fingerprint()
     page_options = {"fmt": options.fmt, "lang": options.lang, "level": options.level,
                     "first_only": options.first_only, "known": sorted(known_ids)}
+    if options.discover:  # absent when off, so earlier outputs stay up to date
+        page_options["discover"] = True
     if not options.offline:  # absent when offline (the default), so earlier outputs stay up to date
         page_options["remote_resources"] = True
     config = terms.worker_config(out_dir, known_ids, offline=options.offline)
@@ -278,7 +281,7 @@ def _write_plan(pages: list[dict[str, Any]], terms: BatchTerms, known_ids: list[
     from tadoru.batch.studyplan import build_report, index_language, render_index
 
     report_options = {"format": options.fmt, "lang": options.lang, "level": options.level,
-                      "first_only": options.first_only, "known": sorted(known_ids)}
+                      "first_only": options.first_only, "discover": options.discover, "known": sorted(known_ids)}
     report = build_report(pages, terms.card, known=known_ids, level=options.level, options=report_options)
     summary.terms_to_learn = report["totals"]["reading_order"]
     write_atomic(out_dir / REPORT_NAME, json.dumps(report, ensure_ascii=False, indent=1) + "\n")

@@ -93,7 +93,7 @@ class BatchTerms:
         find the lexicon (or the service and its cards)."""
         options = self.options
         reader = ReaderOptions(lang=options.lang, level=options.level, first_only=options.first_only,
-                               known=tuple(sorted(known_ids)))
+                               discover=options.discover, known=tuple(sorted(known_ids)))
         return WorkerConfig(out_dir=str(out_dir), options=reader,
                             lexicon_dirs=tuple(str(Path(p).resolve()) for p in options.lexicon_dirs),
                             server_url=options.server_url, cards=self.all_cards, offline=offline)

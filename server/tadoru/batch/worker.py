@@ -55,6 +55,7 @@ class PdfResult:
     page_starts: list[int]
     lang: str
     warnings: list[str]
+    candidates: list[Any] = field(default_factory=list)
 
 
 #: A batch reads PDFs up to the service's default cap (TADORU_MAX_PDF).
@@ -64,6 +65,7 @@ MAX_PDF_BYTES = 50 * 1024 * 1024
 class Engine(Protocol):
     known_found: dict[str, int]
     truncated_at: int | None
+    candidates: list[Any]  # of the last page, when the reader asked for them (``discover``)
 
     def annotate_pdf(self, data: bytes, options: ReaderOptions | None = None) -> PdfResult: ...
 
@@ -90,14 +92,22 @@ class LocalEngine:
         self.options = config.options
         self.known_found: dict[str, int] = {}  # of the last page annotated
         self.truncated_at: int | None = None  # of the last page annotated
+        self.candidates: list[Any] = []  # of the last page annotated
         self._cards: dict[str, dict[str, Any] | None] = {}
+
+    def _run(self, annotate: Any, options: ReaderOptions | None) -> Any:
+        """The reader's annotations, and the page's candidates when the options ask for them."""
+        from tadoru.discover import annotate_for_reader
+
+        result, self.candidates = annotate_for_reader(annotate, self.annotator, options or self.options)
+        return result
 
     def annotate_html(self, html: str, options: ReaderOptions | None = None) -> tuple[Any, list[Any], str]:
         from tadoru.text.normalize import TextTooLong
         from tadoru.text.visible import HtmlTooDeep
 
         try:
-            result = self.annotator.annotate_html(html, options or self.options)
+            result = self._run(lambda o: self.annotator.annotate_html(html, o), options)
         except HtmlTooDeep as exc:
             raise PageError("too-deep", str(exc)) from None
         except TextTooLong as exc:
@@ -109,7 +119,7 @@ class LocalEngine:
         from tadoru.text.normalize import TextTooLong
 
         try:
-            result = self.annotator.annotate_text(text, options or self.options)
+            result = self._run(lambda o: self.annotator.annotate_text(text, o), options)
         except TextTooLong as exc:
             raise PageError("oversized", str(exc)) from None
         self.known_found, self.truncated_at = result.known_found, result.truncated_at
@@ -126,8 +136,9 @@ class LocalEngine:
         except PdfError as exc:
             raise _pdf_error(exc) from None
         self.known_found, self.truncated_at = result.known_found, result.truncated_at
+        self.candidates = [c.candidate for c in result.candidates or ()]
         return PdfResult(result.text, [a.annotation for a in result.annotations], [a.page for a in result.annotations],
-                         result.document.page_starts(), result.lang, list(result.document.warnings))
+                         result.document.page_starts(), result.lang, list(result.document.warnings), self.candidates)
 
     def card(self, concept_id: str) -> dict[str, Any] | None:
         if concept_id not in self._cards:
@@ -150,6 +161,7 @@ class ServerEngine:
         self.options = config.options
         self.known_found: dict[str, int] = {}  # of the last page annotated
         self.truncated_at: int | None = None  # of the last page annotated
+        self.candidates: list[Any] = []  # of the last page annotated
         self._cards: dict[str, dict[str, Any] | None] = {}
         self.complete = False
         if config.cards is not None:
@@ -186,10 +198,12 @@ class ServerEngine:
         except HtmlTooDeep as exc:
             raise PageError("too-deep", str(exc)) from None
         body = self._annotate(options, html=html)
+        self.candidates = self._candidates(body, page.text)
         return page, self._annotations(body, page.text), str(body.get("lang") or "en")
 
     def annotate_text(self, text: str, options: ReaderOptions | None = None) -> tuple[list[Any], str]:
         body = self._annotate(options, text=text)
+        self.candidates = self._candidates(body, text)
         return self._annotations(body, text), str(body.get("lang") or "en")
 
     def annotate_pdf(self, data: bytes, options: ReaderOptions | None = None) -> PdfResult:
@@ -207,8 +221,26 @@ class ServerEngine:
             starts = [int(page.get("start", len(text))) for page in body.get("pages", [])]
         except (KeyError, TypeError, ValueError):
             raise PageError("server", "the service sent a PDF answer without pages") from None
+        self.candidates = self._candidates(body, text)
         return PdfResult(text, self._annotations(body, text), pages, starts, str(body.get("lang") or "en"),
-                         [str(w) for w in body.get("warnings", []) if w != "truncated"])
+                         [str(w) for w in body.get("warnings", []) if w != "truncated"], self.candidates)
+
+    def _candidates(self, body: dict[str, Any], text: str) -> list[Any]:
+        """The answer's candidates, checked against this copy's text like the annotations."""
+        from tadoru.discover import KINDS, Candidate
+
+        out = []
+        for item in body.get("candidates") or ():
+            try:
+                start, end, surface, kind = int(item["start"]), int(item["end"]), str(item["surface"]), item["kind"]
+            except (KeyError, TypeError, ValueError):
+                raise PageError("server", "the service sent a candidate without start/end/surface/kind") from None
+            if kind not in KINDS or text[start:end] != surface:
+                raise PageError("server", f"the service's candidate '{surface}' at {start} does not match this page's text")
+            long_form, head, defined = item.get("long_form"), item.get("head"), item.get("defined_at")
+            out.append(Candidate(surface, start, end, kind, str(long_form) if long_form else None,
+                                 str(head) if head else None, int(defined) if isinstance(defined, int) else None))
+        return out
 
     def _annotations(self, body: dict[str, Any], text: str) -> list[Any]:
         from tadoru.annotate import Annotation
@@ -337,7 +369,7 @@ def _process_pdf(job: PageJob, engine: Engine, config: WorkerConfig) -> dict[str
     counts = Counter(a.term for a in result.annotations)
     unknown = list(counts)
     counts.update(engine.known_found)
-    cards = embedded_cards(unknown, engine.card)
+    cards = embedded_cards(unknown + _heads(result.candidates), engine.card)
     title = _pdf_title(result.text) or path.name
     source = path.resolve().as_uri()
     digest = hashlib.sha256(data).hexdigest()
@@ -350,7 +382,8 @@ def _process_pdf(job: PageJob, engine: Engine, config: WorkerConfig) -> dict[str
         written[target] = list(write_atomic(out_dir / target, json.dumps(document, ensure_ascii=False, indent=1) + "\n"))
     if "html" in job.outputs:
         label = "{page} ページ" if result.lang == "ja" else "Page {page}"
-        html = render_pdf_page(result.text, result.annotations, result.page_starts, cards=cards, lang=result.lang,
+        html = render_pdf_page(result.text, result.annotations, result.page_starts, candidates=result.candidates,
+                               cards=cards, lang=result.lang,
                                title=title, page_label=label)
         target = job.outputs["html"]
         written[target] = list(write_atomic(out_dir / target, html))
@@ -370,6 +403,7 @@ def _process_pdf(job: PageJob, engine: Engine, config: WorkerConfig) -> dict[str
             "pages": len(result.page_starts),
             **({"warnings": result.warnings} if result.warnings else {}),
             **({"truncated_at": engine.truncated_at} if engine.truncated_at is not None else {}),
+            **_candidate_record(result.candidates),
         },
     }
 
@@ -408,7 +442,7 @@ def _process(job: PageJob, engine: Engine, config: WorkerConfig) -> dict[str, An
     unknown = list(counts)
     counts.update(engine.known_found)
     terms = list(counts)
-    cards = embedded_cards(unknown, engine.card)
+    cards = embedded_cards(unknown + _heads(engine.candidates), engine.card)
     reader_lang = lang
     source = page.source_url or (_canonical_of(visible.root) if visible is not None else None) or path.resolve().as_uri()
 
@@ -427,10 +461,12 @@ def _process(job: PageJob, engine: Engine, config: WorkerConfig) -> dict[str, An
         written[target] = list(write_atomic(out_dir / target, json.dumps(document, ensure_ascii=False, indent=1) + "\n"))
     if "html" in job.outputs:
         if visible is None:
-            html = render_text_page(text, shown, cards=cards, lang=reader_lang, title=title)
+            html = render_text_page(text, shown, cards=cards, lang=reader_lang, title=title,
+                                    candidates=engine.candidates)
         else:
             try:
                 rendered = render_html_page(visible, shown, cards=cards, lang=reader_lang, title=title,
+                                            candidates=engine.candidates,
                                             resources=page.resources, offline=config.offline)
             except UnsafeMarkup as exc:
                 raise PageError("unsafe-markup", str(exc)) from None
@@ -452,8 +488,23 @@ def _process(job: PageJob, engine: Engine, config: WorkerConfig) -> dict[str, An
             "unknown": unknown,
             **({"truncated_at": engine.truncated_at} if engine.truncated_at is not None else {}),
             **({"remote_dropped": remote_dropped} if remote_dropped else {}),
+            **_candidate_record(engine.candidates),
         },
     }
+
+
+def _heads(candidates: list[Any]) -> list[str]:
+    """The known concepts candidates build on: their cards travel with the page, to trace into."""
+    return [c.head for c in candidates if c.head]
+
+
+def _candidate_record(candidates: list[Any]) -> dict[str, Any]:
+    """The page's candidates for the run's report: each word once, with its kind and what is known."""
+    seen: dict[str, dict[str, Any]] = {}
+    for c in candidates:
+        seen.setdefault(c.surface, {k: v for k, v in (("kind", c.kind), ("long_form", c.long_form),
+                                                       ("head", c.head)) if v is not None})
+    return {"candidates": seen} if seen else {}
 
 
 def _title_of(root: Any) -> str | None:

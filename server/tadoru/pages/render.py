@@ -16,7 +16,7 @@ import hashlib
 import html as html_lib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ from tadoru.version import __version__
 
 if TYPE_CHECKING:
     from tadoru.annotate import Annotation
+    from tadoru.discover import Candidate
     from tadoru.pages.reader import Resources
 
 DATA_ID = "tadoru-data"
@@ -176,7 +177,7 @@ class RenderedPage:
 
 def render_html_page(page: VisibleText, annotations: Sequence[Annotation], *, cards: Mapping[str, Any],
                      lang: str, title: str | None = None, resources: Resources | None = None,
-                     offline: bool = True) -> RenderedPage:
+                     offline: bool = True, candidates: Sequence[Candidate] = ()) -> RenderedPage:
     """The annotated, inert, self-contained copy of an HTML page (``page`` is modified).
 
     ``offline`` (the default) drops what was not saved with the page, so opening the copy
@@ -188,7 +189,7 @@ def render_html_page(page: VisibleText, annotations: Sequence[Annotation], *, ca
         root = parse_html("<html><body></body></html>")
         assert root is not None
     else:
-        mark_page(page, annotations)
+        mark_page(page, annotations, candidates)
         if resources is not None:
             inline_resources(root, resources)
         make_inert(root)
@@ -198,17 +199,18 @@ def render_html_page(page: VisibleText, annotations: Sequence[Annotation], *, ca
 
 
 def render_text_page(text: str, annotations: Sequence[Annotation], *, cards: Mapping[str, Any], lang: str,
-                     title: str) -> str:
+                     title: str, candidates: Sequence[Candidate] = ()) -> str:
     """A text or Markdown file as an annotated HTML page (its text escaped, line breaks kept)."""
     skeleton = (f"<html lang=\"{html_lib.escape(lang)}\"><head><title>{html_lib.escape(title)}</title>"
                 f"<style>{TEXT_PAGE_CSS}</style></head><body><main class=\"tadoru-text\">"
-                f"{render_text_fragment(text, annotations)}</main></body></html>")
+                f"{render_text_fragment(text, annotations, candidates)}</main></body></html>")
     root = lxml.html.document_fromstring(skeleton, parser=lxml.html.HTMLParser(huge_tree=True, remove_comments=False))
     return finish_document(root, cards=cards, lang=lang, title=title)
 
 
 def render_pdf_page(text: str, annotations: Sequence[Annotation], page_starts: Sequence[int], *,
-                    cards: Mapping[str, Any], lang: str, title: str, page_label: str = "Page {page}") -> str:
+                    cards: Mapping[str, Any], lang: str, title: str, page_label: str = "Page {page}",
+                    candidates: Sequence[Candidate] = ()) -> str:
     """A PDF's text as a readable annotated page: its paragraphs reflowed, with page markers.
 
     The extracted text separates paragraphs (and pages) with a blank line and no term spans one,
@@ -217,7 +219,7 @@ def render_pdf_page(text: str, annotations: Sequence[Annotation], page_starts: S
     """
     marks = {start: number for number, start in enumerate(page_starts, start=1) if start < len(text)}
     parts: list[str] = []
-    k = 0
+    k = c = 0
     pos = 0
     for paragraph in text.split("\n\n"):
         start, end = pos, pos + len(paragraph)
@@ -231,8 +233,12 @@ def render_pdf_page(text: str, annotations: Sequence[Annotation], page_starts: S
             a = annotations[k]
             own.append(type(a)(a.start - start, a.end - start, a.surface, a.term))
             k += 1
+        own_candidates: list[Candidate] = []
+        while c < len(candidates) and candidates[c].start < end:
+            own_candidates.append(replace(candidates[c], start=candidates[c].start - start, end=candidates[c].end - start))
+            c += 1
         if paragraph.strip():
-            parts.append(f"<p>{render_text_fragment(paragraph, own)}</p>")
+            parts.append(f"<p>{render_text_fragment(paragraph, own, own_candidates)}</p>")
     skeleton = (f"<html lang=\"{html_lib.escape(lang)}\"><head><title>{html_lib.escape(title)}</title>"
                 f"<style>{PDF_PAGE_CSS}</style></head><body><main class=\"tadoru-pdf\">"
                 f"<h1>{html_lib.escape(title)}</h1>{''.join(parts)}</main></body></html>")

@@ -1,0 +1,56 @@
+"""``tadoru annotate --discover`` (issue 16): batch copies mark the words Tadoru does not know yet,
+in process and through a running service alike, and ``--json`` lists them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import lxml.html
+
+try:
+    from . import batch_support as bs
+except ImportError:  # run as a top-level module
+    import batch_support as bs
+
+PAGE = Path(__file__).resolve().parents[1] / "fixtures" / "pages" / "en_agents_2025.html"
+
+
+def _candidates(html: str) -> list[tuple[str, str, str | None, str | None]]:
+    root = lxml.html.document_fromstring(html)
+    return [(el.get("data-candidate"), el.get("data-surface"), el.get("data-long-form"), el.get("data-head"))
+            for el in root.iter("tadoru-term") if el.get("data-candidate")]
+
+
+def test_batch_copies_mark_candidates_and_carry_the_head_cards(tmp_path, live_server):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    shutil.copy(PAGE, pages / PAGE.name)
+    (pages / "notes.txt").write_text("We fine-tuned a large language model; the judge model graded every "
+                                     "answer, and FastMCP served the tools during supervised fine-tuning.\n",
+                                     encoding="utf-8")
+    out = tmp_path / "out"
+    proc = bs.run_cli(pages, "--out", out, "--discover", "--jobs", "1", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    html = (out / "en_agents_2025.html").read_text(encoding="utf-8")
+    marked = _candidates(html)
+    assert ("definition", "KTO", "Kahneman-Tversky Optimization", None) in marked
+    assert ("compound", "judge model", None, "model") in marked
+    assert "model" in bs.embedded_data(html)["cards"]  # the head's card travels with the copy, to trace into
+    assert ("acronym", "FastMCP", None, None) in _candidates((out / "notes.html").read_text(encoding="utf-8"))
+    # Through a running service: the same copies.
+    served = tmp_path / "served"
+    proc = bs.run_cli(pages, "--out", served, "--discover", "--jobs", "1", "--quiet", "--server", live_server.url)
+    assert proc.returncode == 0, proc.stderr
+    assert _candidates((served / "en_agents_2025.html").read_text(encoding="utf-8")) == marked
+
+
+def test_json_lists_candidates_when_asked():
+    proc = bs.run_cli("--json", "--discover", PAGE)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    spans = [(a["start"], a["end"]) for a in doc["annotations"]]
+    assert {c["surface"] for c in doc["candidates"]} >= {"KTO", "SimPO", "FastMCP"}
+    assert not any(s < c["end"] and c["start"] < e for c in doc["candidates"] for s, e in spans)
+    assert "candidates" not in json.loads(bs.run_cli("--json", PAGE).stdout)
