@@ -270,3 +270,23 @@ def test_recall_is_not_given_up(report):
 
 def test_noise_on_other_fields(report):
     assert report.other_per_1000_chars <= MAX_OTHER_PER_1000, report.table()
+
+
+# --------------------------------------------------------------------------- held out
+
+HOLDOUT = CANDIDATES.with_name("candidates_holdout.yaml")
+#: What the held-out set (60 paragraphs written after the rules, never tuned on) measured when it
+#: was written, kept as floors so a change that makes discovery worse fails here.  They are below
+#: the issue's targets for compounds and for noise on other fields: README, "Words Tadoru does not
+#: know yet", says so, and the extension leaves candidates off by default until they are met.
+HOLDOUT_FLOORS = {"definition": 0.85, "acronym": 0.8, "compound": 0.55}
+HOLDOUT_MAX_OTHER_PER_1000 = 0.5
+
+
+def test_held_out_precision_does_not_fall(annotator):
+    held = evaluate(HOLDOUT, annotator)
+    for kind, floor in HOLDOUT_FLOORS.items():
+        tally = held.tallies[(kind, "all")]
+        assert tally.predicted >= 10 and tally.precision >= floor, f"{kind}\n{held.table()}"
+        assert tally.recall >= 0.6, held.table()
+    assert held.other_per_1000_chars <= HOLDOUT_MAX_OTHER_PER_1000, held.table()
