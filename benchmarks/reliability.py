@@ -49,7 +49,7 @@ PYTEST_ROWS = [
      "batch killed with SIGKILL mid-run", "batch", "no partial output; rerun redoes only the rest"),
     ("tests/integration/test_serve.py::test_service_starts_with_a_broken_user_lexicon",
      "user lexicon folder with a broken file", "service start", "starts, names the skipped file"),
-    ("tests/integration/test_load.py", ("steady load: concurrency 16, 2 workers, 50 KB pages (12 s here; "
+    ("tests/integration/test_load.py", ("steady load: concurrency 16, 2 workers, 50 KB pages (6 s here; "
      "`benchmarks/load_test.py` holds it 60 s)"), "service", "0 errors, every answer right, worker RSS within 10%"),
     ("tests/integration/test_service_safety.py::test_a_burst_far_past_capacity_gets_quick_503s_and_right_200s",
      "200 clients at the same instant", "service", "only 200 or 503 overloaded + Retry-After; 503s within 5 s"),

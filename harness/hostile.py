@@ -9,6 +9,7 @@ from /proc) and the batch's peak (``ru_maxrss`` of a wrapper's children), with w
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -118,8 +119,12 @@ API_CASES = [
     ApiCase("lone-surrogates", "lone surrogates (JSON \\ud800)",
             lambda: b'{"html": "<p>LoRA \\ud800 GPU \\udfff</p>", "known": ["\\udc00"]}', 200, min_annotations=2),
 ]
+@functools.cache
 def pdf_bomb(inflated: int = 2 * 1024 * MiB) -> bytes:
-    """A 9 MB PDF whose one content stream inflates to ``inflated`` bytes (2 GiB of spaces)."""
+    """A 9 MB PDF whose one content stream inflates to ``inflated`` bytes (2 GiB of spaces).
+
+    Made once per process (compressing 2 GiB takes seconds; the API case and the batch both send it).
+    """
     from harness.pdfgen import pdf_with_stream
 
     squeeze = __import__("zlib").compressobj(1)  # level 1: as small for spaces, several times faster
@@ -297,10 +302,12 @@ def run_measured(cmd: list[str], timeout: float) -> dict[str, Any]:
         return json.loads(result_file.read_text(encoding="utf-8"))
 
 
-def run_hostile_batch(base: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, tuple[bytes, str, str]]]:
-    """Write the hostile pages under ``base/in``, annotate them into ``base/out``.
+def run_hostile_batch(base: Path, jobs: int = 1) -> tuple[dict[str, Any], dict[str, Any],
+                                                          dict[str, tuple[bytes, str, str]]]:
+    """Write the hostile pages under ``base/in``, annotate them into ``base/out`` with ``jobs`` processes.
 
-    Returns the measured run, ``report.json`` and the inputs.
+    Returns the measured run, ``report.json`` and the inputs.  With ``jobs`` > 1 the pages go
+    through the process pool and ``peak_mib`` is the largest one process's peak.
     """
     inputs = batch_inputs()
     folder = base / "in"
@@ -308,7 +315,7 @@ def run_hostile_batch(base: Path) -> tuple[dict[str, Any], dict[str, Any], dict[
     for name, (content, _what, _expected) in inputs.items():
         (folder / name).write_bytes(content)
     out = base / "out"
-    run = run_measured([sys.executable, "-m", "tadoru", "annotate", str(folder), "--out", str(out), "--jobs", "1"],
+    run = run_measured([sys.executable, "-m", "tadoru", "annotate", str(folder), "--out", str(out), "--jobs", str(jobs)],
                        timeout=BATCH_SECONDS * 3)
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     return run, report, inputs

@@ -225,13 +225,16 @@ def scheduler(tmp_path_factory):
             client.wait_for_workers(2, timeout=120)
         yield address, processes[1:]
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        # The workers first, while their scheduler is there to say goodbye to (stopped after the
+        # scheduler, each waited for it to come back before giving up).
+        for group in (processes[1:], processes[:1]):
+            for process in group:
+                process.terminate()
+            for process in group:
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
 
 
 def test_annotate_against_a_scheduler_and_workers_started_with_dask_commands(corpus, reference, scheduler, tmp_path):

@@ -20,14 +20,16 @@ from bench_service import article_bodies
 from common import Service, start_service, stop_service
 from load_test import RSS_TOLERANCE, expected_answers, run_load
 
-SECONDS = 12.0
-WARMUP = 3.0
-WINDOW = 3.0
+#: Long enough for two RSS windows apart (first and last WINDOW seconds, sampled every 0.5 s)
+#: with all 16 clients busy throughout; the 60 s run with its own windows is the benchmark's.
+SECONDS = 6.0
+WARMUP = 2.0
+WINDOW = 2.0
 CONCURRENCY = 16
 
 
 @pytest.mark.slow
-def test_concurrency_16_for_12_seconds_without_one_error(tmp_path):
+def test_concurrency_16_for_6_seconds_without_one_error(tmp_path):
     bodies = article_bodies(["en", "ja"], "html")
     service: Service = start_service(2, log_path=tmp_path / "serve.log")
     try:

@@ -179,18 +179,41 @@ def test_service_starts_with_a_broken_user_lexicon(tmp_path):
         stop_server(server.process)
 
 
-def test_ctrl_c_during_start_up_exits_130_without_a_traceback(tmp_path):
-    """Ctrl-C while the lexicon is still loading (issue 18): status 130 as shells expect, not 1."""
-    import subprocess
-    import sys
+#: Shared objects ``tadoru serve`` maps only once it is building the app (spaCy's, after numpy
+#: has finished loading; then Sudachi's), a second or more before the server listens.
+BUILDING_THE_APP = ("/spacy/vocab.", "sudachipy")
 
+
+def _maps_any(pid: int, names: tuple[str, ...]) -> bool:
+    try:
+        with open(f"/proc/{pid}/maps", encoding="utf-8", errors="replace") as f:
+            return any(name in f.read() for name in names)
+    except OSError:
+        return False
+
+
+def test_ctrl_c_during_start_up_exits_130_without_a_traceback(tmp_path):
+    """Ctrl-C while the lexicon is still loading (issue 18): status 130 as shells expect, not 1.
+
+    The signal is sent once the process is seen building the app (a fixed sleep landed it at
+    random: before Python's own start-up, or after the server was up, where a worker still
+    booting held the stop for gunicorn's 10 s graceful timeout).
+    """
     log = tmp_path / "serve.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "tadoru", "serve", "--port", "0", "--workers", "1"],
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        time.sleep(1.0)  # past Python's start, inside click, before the lexicon is compiled
+    try:
+        deadline = time.monotonic() + 60
+        while not _maps_any(proc.pid, BUILDING_THE_APP):
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")
+            time.sleep(0.005)
         os.killpg(proc.pid, signal.SIGINT)
         code = proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
     text = log.read_text(errors="replace")
     if "Tadoru is serving" in text:
         pytest.skip("start-up finished before the signal arrived")

@@ -15,8 +15,8 @@
   ceiling, and the same worker process answers the next request.  (Output caps keep the
   default 1.5 GiB out of reach of any request measured, hence the small ceiling.)
 
-Each test is bounded in connections and time: the attacks are held for ``HOLD`` seconds, just
-past the deadlines they check.
+Each test is bounded in connections and time: the attacks are held until the deadlines they
+check have passed (``HOLD`` seconds at most).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import selectors
 import socket
 import threading
 import time
+from collections.abc import Callable
 from typing import Self
 
 import psutil
@@ -127,11 +128,16 @@ class SlowClients:
                         self._drop(key.fileobj, b"")  # type: ignore[arg-type]
 
 
-def _probe(server, seconds: float) -> list[tuple[str, object, float]]:
-    """Health and a small annotate call, one after the other, for ``seconds``: (what, status, latency)."""
+def _probe(server, seconds: float, until: Callable[[], bool] | None = None) -> list[tuple[str, object, float]]:
+    """Health and a small annotate call, one after the other, for ``seconds``: (what, status, latency).
+
+    With ``until``, the probing stops early, one round of probes after ``until()`` holds.
+    """
     answers: list[tuple[str, object, float]] = []
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    last_round = False
+    while time.monotonic() < deadline and not last_round:
+        last_round = until is not None and until()
         for what, call in (
             ("health", lambda: requests.get(server.url + "/api/v1/health", timeout=ANSWER_WITHIN + 2)),
             ("annotate", lambda: requests.post(server.url + "/api/v1/annotate", json={"text": "LoRA adapters for BERT"},
@@ -175,7 +181,9 @@ def test_slow_headers_and_slow_bodies_hold_neither_health_nor_annotate(two_worke
     with SlowClients(two_workers.port, 64, slow_headers, b"X-Slow: x\r\n") as headers, \
             SlowClients(two_workers.port, 40, slow_body, b"LoRA LoRA LoRA ") as bodies:
         time.sleep(1.0)  # every slow connection is in
-        answers = _probe(two_workers, HOLD - 1.0)
+        # Held until the first wave of each has been dropped (at the deadline), HOLD at most.
+        answers = _probe(two_workers, HOLD - 1.0,
+                         until=lambda: len(headers.dropped) >= headers.count and len(bodies.dropped) >= bodies.count)
         assert (headers.held, bodies.held) == (64, 40)
     _assert_kept_answering(answers)
     _assert_dropped_at_the_deadline(headers)
