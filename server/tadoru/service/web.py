@@ -317,8 +317,12 @@ def term(term_id: str) -> Response:
     lang = ui_lang()
     st = state()
     glossary = st.glossary
-    trace = trace_document(concept.id, _known_param())
-    svg = render_trace_svg(trace, lang=lang, href=lambda cid: url_for("web.term", term_id=cid),
+    from tadoru.service.trace_known import with_known_stops
+
+    trace = trace_document(concept.id, list(_known_param()))
+    # Known terms are drawn as stopping points; the reading order below still leaves them out.
+    svg = render_trace_svg(with_known_stops(trace, st.lexicon), lang=lang,
+                           href=lambda cid: url_for("web.term", term_id=cid),
                            title=translate("trace_heading", lang) + ": " + concept.label(lang))
     mentioned = glossary.mentions(concept.id)
     cards = {cid: st.card(cid) for cid in dict.fromkeys([*mentioned, *concept.deeper, *concept.related])
@@ -343,9 +347,12 @@ def trace_svg(term_id: str) -> Response:
     found = _find_or_redirect(term_id, "web.trace_svg")
     if isinstance(found, Response):
         return found
+    from tadoru.service.trace_known import with_known_stops
+
     lang = ui_lang()
-    trace = trace_document(found.id, _known_param())
-    svg = render_trace_svg(trace, lang=lang, href=lambda cid: url_for("web.term", term_id=cid),
+    trace = trace_document(found.id, list(_known_param()))
+    svg = render_trace_svg(with_known_stops(trace, state().lexicon), lang=lang,
+                           href=lambda cid: url_for("web.term", term_id=cid),
                            title=translate("trace_heading", lang) + ": " + found.label(lang))
     response = Response('<?xml version="1.0" encoding="UTF-8"?>\n' + svg, mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
