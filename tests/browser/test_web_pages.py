@@ -218,10 +218,17 @@ def test_pasted_markup_never_runs(page, live_server):
     assert page.dialogs == []
 
 
-def test_uploaded_page_is_shown_as_text_only(page, live_server, tmp_path):
+def test_uploaded_page_keeps_its_structure_and_nothing_runs(page, live_server, tmp_path):
+    """Issue 15: an upload kept only its text; now headings, lists, tables and code stay, inert."""
+    requests_made: list[str] = []
+    page.on("request", lambda r: requests_made.append(r.url))
     saved = tmp_path / "saved.html"
     saved.write_text("<html><body><h1>LoRA</h1><img src=x onerror=alert(1)><p>大規模言語モデル</p>"
-                     "<script>alert(2)</script><p onclick=alert(3)>&lt;script&gt;alert(4)&lt;/script&gt;</p></body></html>",
+                     "<script>alert(2)</script><p onclick=alert(3)>&lt;script&gt;alert(4)&lt;/script&gt;</p>"
+                     "<ul><li>RAG</li><li>two</li></ul>"
+                     "<table><tr><th>method</th><th>idea</th></tr><tr><td>LoRA</td><td>low-rank</td></tr></table>"
+                     "<pre><code>peft.LoraConfig(r=8)\nprint('LoRA')</code></pre>"
+                     "<img src='https://example.invalid/pixel.png'><svg onload=alert(5)></svg></body></html>",
                      encoding="utf-8")
     page.goto(f"{live_server.url}/?lang=en")
     page.set_input_files("#file", str(saved))
@@ -229,11 +236,76 @@ def test_uploaded_page_is_shown_as_text_only(page, live_server, tmp_path):
     page.wait_for_selector("#tadoru-result")
     page.wait_for_timeout(300)
     result = page.locator("#tadoru-result")
-    assert result.locator("img, script, p, h1").count() == 0
+    assert result.locator("h2").inner_text() == "LoRA"
+    assert result.locator("ul > li").count() == 2
+    assert result.locator("table td").all_inner_texts() == ["LoRA", "low-rank"]
+    assert result.locator("table tadoru-term[data-term=lora]").count() == 1
+    assert result.locator("pre code").inner_text() == "peft.LoraConfig(r=8)\nprint('LoRA')"
+    assert result.locator("pre tadoru-term").count() == 0
+    assert result.locator("img, script, svg, [onclick]").count() == 0
     assert "<script>alert(4)</script>" in result.inner_text()
-    assert page.locator('tadoru-term[data-term="lora"]').count() == 1
     assert page.locator('tadoru-term[data-term="large-language-model"]').count() == 1
     assert "saved.html" in page.locator(".result-summary").inner_text()
+    page.hover('#tadoru-result td tadoru-term[data-term="lora"]')
+    page.locator(f"{TOOLTIP} .tadoru-definition").wait_for()
+    assert page.dialogs == []
+    assert not [u for u in requests_made if not u.startswith(live_server.url)], requests_made
+
+
+def test_switching_the_language_keeps_the_result_and_back_never_reposts(page, live_server):
+    """Issue 15: the switch lost the result, and Back asked to resubmit the form."""
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    paste(page, live_server, EN_PARAGRAPH, lang="en")
+    assert "/result/" in page.url
+    marks = page.locator("#tadoru-result tadoru-term").all_inner_texts()
+    assert marks and page.locator("#result-heading").inner_text() == "Result"
+
+    page.click('.lang-switch a[hreflang="ja"]')
+    page.wait_for_selector("#tadoru-result")
+    assert page.locator("html").get_attribute("lang") == "ja"
+    assert page.locator("#result-heading").inner_text() == "結果"
+    assert page.locator("#tadoru-result tadoru-term").all_inner_texts() == marks
+    assert page.input_value("#text") == EN_PARAGRAPH
+    page.hover('tadoru-term[data-term="lora"]')
+    page.locator(f"{TOOLTIP} .tadoru-definition").wait_for()
+
+    page.go_back()
+    page.wait_for_selector("#tadoru-result")
+    assert page.locator("#tadoru-result tadoru-term").all_inner_texts() == marks
+    page.reload()
+    page.wait_for_selector("#tadoru-result")
+    assert len(posts) == 1, posts  # only the one submission: Back and Reload are GETs
+    assert page.dialogs == []
+
+    page.goto(f"{live_server.url}/result/{'A' * 22}?lang=en")
+    assert "no longer kept" in page.locator("main").inner_text()
+    page.click("#result-missing-back")
+    page.wait_for_selector("#tadoru-form")
+
+
+def test_glossary_searches_as_you_type_by_reading_and_with_typos(page, live_server):
+    page.goto(f"{live_server.url}/terms?lang=en")
+    total = page.locator("#glossary .entry").count()
+    for query, first in (("かがくしゅう", "overfitting"), ("attension", "attention"), ("ろら", "lora")):
+        page.fill("#q", query)  # no Enter: the list follows the typing
+        page.wait_for_function(
+            "id => { const e = document.querySelector('#glossary .entry'); return e && e.dataset.term === id; }",
+            arg=first)
+        assert page.locator("#glossary .entry").count() < total
+        assert query in page.url or "q=" in page.url  # Reload and Back keep the search
+        assert page.locator("#glossary-count").inner_text().endswith(f"of {total} terms")
+    page.fill("#q", "zzzzzz")
+    page.locator("#glossary-empty").wait_for()
+    assert page.locator("#glossary .entry").count() == 0
+    page.fill("#q", "attention")
+    page.select_option("#f-level", "3")
+    page.wait_for_function("() => [...document.querySelectorAll('#glossary .entry')].every(e => e.dataset.level === '3')"
+                           " && document.querySelectorAll('#glossary .entry').length > 0")
+    link = page.locator("#glossary .entry dt a").first
+    href = link.get_attribute("href")
+    link.click()
+    page.wait_for_url(f"**{href}")
     assert page.dialogs == []
 
 

@@ -217,7 +217,7 @@ def test_templates_have_no_inline_script_style_or_handlers():
 
 def test_pasted_markup_is_shown_as_text(client):
     evil = '<img src=x onerror=alert(1)> <script>alert(1)</script> "quoted" & LoRA'
-    r = client.post("/", data={"text": evil, "level": "1"})
+    r = client.post("/", data={"text": evil, "level": "1"}, follow_redirects=True)
     assert r.status_code == 200
     assert "<img src=x" not in r.text and "<script>alert(1)</script>" not in r.text
     assert "&lt;img src=x onerror=alert(1)&gt;" in r.text
@@ -240,7 +240,7 @@ def test_card_json_cannot_close_its_script_element(tmp_path):
     assert "evil-term" in lexicon, lexicon.problems
     app = create_app({"TESTING": True}, annotator=Annotator(lexicon))
     client = app.test_client()
-    r = client.post("/", data={"text": "about evilterm", "level": "1"})
+    r = client.post("/", data={"text": "about evilterm", "level": "1"}, follow_redirects=True)
     block = re.search(r'<script type="application/json" id="tadoru-cards">(.*?)</script>', r.text, re.DOTALL).group(1)
     assert "<" not in block and ">" not in block
     import json
@@ -248,7 +248,7 @@ def test_card_json_cannot_close_its_script_element(tmp_path):
     assert json.loads(block)["evil-term"]["definition"]["en"].startswith("A term whose")
     page = client.get("/terms/evil-term")
     assert "<img src=x" not in page.text and "<script>alert(1)</script>" not in page.text
-    assert page.text.count("<script") == 3  # tooltip.js, web.js, the JSON block
+    assert page.text.count("<script") == 4  # tooltip.js, web.js, trace.js, the JSON block
     glossary = client.get("/terms")
     assert "<script>alert(1)" not in glossary.text
 
@@ -268,7 +268,8 @@ def test_form_reads_a_shift_jis_page(client):
     import io
 
     page = '<html><head><meta charset="shift_jis"></head><body><p>大規模言語モデルとLoRAの話。</p><script>LoRA</script></body></html>'
-    r = client.post("/", data={"file": (io.BytesIO(page.encode("cp932")), "saved.html")}, content_type="multipart/form-data")
+    r = client.post("/", data={"file": (io.BytesIO(page.encode("cp932")), "saved.html")}, content_type="multipart/form-data",
+                    follow_redirects=True)
     assert r.status_code == 200
     assert 'data-term="large-language-model"' in r.text and 'data-term="lora"' in r.text
     assert "saved.html" in r.text and "<script>LoRA" not in r.text
@@ -284,7 +285,7 @@ def test_form_refuses_binary_files(client):
 
 def test_form_options_known_level_first_only(client):
     text = "LoRA and LoRA and a dataset."
-    r = client.post("/", data={"text": text, "level": "1", "known": "dataset", "first_only": "1"})
+    r = client.post("/", data={"text": text, "level": "1", "known": "dataset", "first_only": "1"}, follow_redirects=True)
     assert r.text.count('data-term="lora" tabindex="0"') == 1
     assert 'tadoru-term data-term="dataset"' not in r.text
 
@@ -377,7 +378,7 @@ def test_wrong_method_on_a_page_is_a_friendly_405(client):
     {"data": b'{"text": "LoRA"}', "content_type": "application/json"},
 ])
 def test_form_never_fails_with_a_500(client, kwargs):
-    r = client.post("/", **kwargs)
+    r = client.post("/", **kwargs, follow_redirects=True)
     assert r.status_code in (200, 400), r.status_code
     assert r.mimetype == "text/html" and "Traceback" not in r.text
 

@@ -229,7 +229,7 @@ def test_the_web_form_and_the_api_read_the_paper_the_same_way(annotator, html):
 
     client = create_app({"TESTING": True}, annotator=annotator).test_client()
     form = client.post("/", data={"file": (io.BytesIO(html.encode("utf-8")), "paper.html")},
-                       content_type="multipart/form-data")
+                       content_type="multipart/form-data", follow_redirects=True)
     assert form.status_code == 200
     for term in PROSE_TERMS:
         assert f'data-term="{term}"' in form.text, term

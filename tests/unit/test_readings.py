@@ -71,3 +71,30 @@ def test_a_typo_finds_the_closest_labels_when_nothing_else_matches(lexicon, quer
 def test_typo_tolerance_does_not_crowd_real_matches_or_invent_some(lexicon):
     assert lexicon.search("lora", limit=3)[0].id == "lora"  # a real match: no fuzzy extras
     assert lexicon.search("zzzzzz") == [] and lexicon.search("qx") == []
+
+
+@pytest.mark.parametrize(("kana", "romaji"), [
+    ("ろら", "rora"), ("ローラ", "rora"), ("ふぁいんちゅーにんぐ", "fainchuningu"), ("きゃっしゅ", "kyashu"),
+    ("しゃどう", "shadou"), ("うぃき", "wiki"),
+])
+def test_kana_read_as_romaji(kana, romaji):
+    from tadoru.lexicon.readings import kana_to_romaji
+
+    assert kana_to_romaji(kana) == romaji
+
+
+@pytest.mark.parametrize(("query", "first"), [("ろら", "lora"), ("ローラ", "lora"), ("らま", "llama")])
+def test_kana_find_a_latin_label_by_its_sound(lexicon, query, first):
+    """Issue 15: ろら found nothing; LoRA has no kana label whose reading could match."""
+    assert lexicon.search(query, limit=5)[0].id == first
+
+
+def test_a_sound_match_does_not_crowd_a_reading_match(lexicon):
+    assert lexicon.search("かがくしゅう")[0].id == "overfitting"
+    assert "lora" not in [c.id for c in lexicon.search("ろ", limit=len(lexicon))]  # one kana: readings only
+
+
+@pytest.mark.parametrize(("query", "first"), [("attens", "attention"), ("attensi", "attention"), ("trnasfor", "transformer")])
+def test_a_half_typed_typo_already_finds_the_term(lexicon, query, first):
+    """Search as you type: "attension" typed letter by letter never shows an empty glossary."""
+    assert first in [c.id for c in lexicon.search(query, limit=5)]

@@ -6,14 +6,15 @@ model every other layer shares.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from tadoru.lexicon.readings import reading
+from rapidfuzz import fuzz, process
+
+from tadoru.lexicon.readings import MIN_SOUND, kana_to_romaji, latin_sound, reading, sound_key
 from tadoru.text.normalize import normalize_label
 from tadoru.text.readings import has_kanji, is_kana, to_hiragana
 
@@ -220,7 +221,9 @@ class Lexicon:
 
         A reader who types "lora" wants LoRA before QLoRA: an exact label (or id) comes first,
         then labels that start with the query, then labels that contain it; within a tier the
-        shorter label wins, then the id, so the order is stable.
+        shorter label wins, then the id, so the order is stable.  Kana also match the readings
+        of Japanese labels (かがくしゅう: 過学習) and, by sound, Latin ones (ろら: LoRA).  Only when
+        nothing matches so do the closest labels count: typos, also half typed ("attens").
         """
         q = normalize_label(query)
         if not q:
@@ -228,37 +231,69 @@ class Lexicon:
         best: dict[str, tuple[int, int, str]] = {}
         _rank_into(best, self.label_index, q)
         sound = to_hiragana(q).replace("・", "").replace(" ", "")
-        if is_kana(sound):  # かがくしゅう finds 過学習, ふぁいんちゅーにんぐ ファインチューニング
+        kana = is_kana(sound)
+        if kana:  # かがくしゅう finds 過学習, ふぁいんちゅーにんぐ ファインチューニング
             _rank_into(best, self.reading_index, sound)
+            heard = sound_key(kana_to_romaji(sound))
+            if len(heard) >= MIN_SOUND:  # ろら finds LoRA, らま Llama: labels with no kana to read
+                by_sound: dict[str, tuple[int, int, str]] = {}
+                _rank_into(by_sound, self._latin_sounds, heard)
+                for concept_id, rank in by_sound.items():
+                    if rank[0] < 2 and (concept_id not in best or rank < best[concept_id]):
+                        best[concept_id] = rank
         exact_id = query.strip().lower()
         if exact_id in self.concepts:
             best[exact_id] = (0, 0, exact_id)
         if not best:  # nothing spelled so: a typo ("lroa", "attension") gets the closest labels
             _rank_close(best, self.label_index, q, limit)
+            if kana:
+                _rank_close(best, self.reading_index, sound, limit)
         ordered = sorted(best, key=best.__getitem__)
         return [self.concepts[i] for i in ordered[:limit]]
 
+    @cached_property
+    def _latin_sounds(self) -> dict[str, list[str]]:
+        """Sound key of every Latin-script label → concept ids (for ``search`` by kana)."""
+        index: dict[str, list[str]] = {}
+        for label, ids in self.label_index.items():
+            key = latin_sound(label)
+            if key is not None:
+                index.setdefault(key, []).extend(i for i in ids if i not in index.get(key, ()))
+        return index
 
-#: How alike a label must be to a query that matched nothing (difflib's ratio) to be offered.
-CLOSE_CUTOFF = 0.75
+
+#: How alike a label must be to a query that matched nothing (rapidfuzz's ratio, 0–100) to be offered.
+CLOSE_CUTOFF = 75
+#: How alike a label's beginning must be to a longer query (typed half-way, with a typo).
+PREFIX_CUTOFF = 80
+#: Queries shorter than this are compared with labels' beginnings too ("attens" → attention).
+PREFIX_MIN = 5
 
 
 def _rank_close(best: dict[str, tuple[int, int, str]], index: dict[str, list[str]], q: str, limit: int) -> None:
     """The labels closest to ``q`` by edit similarity, for a query with no exact, prefix or inner
-    match: the "did you mean" of /terms/lroa and of the glossary's search."""
+    match: the "did you mean" of /terms/lroa and of the glossary's search.  Whole labels first,
+    then labels whose beginning is close to the query (what a reader typing a typo sees)."""
     joined_q = q.replace(" ", "")
     if len(joined_q) < 3:
         return  # two letters are close to hundreds of labels
     by_joined: dict[str, list[str]] = {}
     for key, ids in index.items():
-        joined = key.replace(" ", "")
-        if abs(len(joined) - len(joined_q)) <= max(2, len(joined_q) // 3):
-            by_joined.setdefault(joined, []).extend(ids)
-    for place, joined in enumerate(difflib.get_close_matches(joined_q, by_joined, n=limit, cutoff=CLOSE_CUTOFF)):
-        for concept_id in by_joined[joined]:
-            rank = (3, place, concept_id)
-            if concept_id not in best or rank < best[concept_id]:
-                best[concept_id] = rank
+        by_joined.setdefault(key.replace(" ", ""), []).extend(ids)
+    keys = list(by_joined)
+    found = process.extract(joined_q, keys, scorer=fuzz.ratio, score_cutoff=CLOSE_CUTOFF, limit=limit)
+    tiers = [(3, found)]
+    if len(joined_q) >= PREFIX_MIN:
+        width = len(joined_q)
+        starts = [key[:width] for key in keys]
+        begun = process.extract(joined_q, starts, scorer=fuzz.ratio, score_cutoff=PREFIX_CUTOFF, limit=limit)
+        tiers.append((4, [(keys[i], score, i) for _start, score, i in begun]))
+    for tier, matches in tiers:
+        for place, (joined, _score, _index) in enumerate(matches):
+            for concept_id in by_joined[joined]:
+                rank = (tier, place, concept_id)
+                if concept_id not in best or rank < best[concept_id]:
+                    best[concept_id] = rank
 
 
 def _rank_into(best: dict[str, tuple[int, int, str]], index: dict[str, list[str]], q: str) -> None:

@@ -1,10 +1,13 @@
 """The service's own pages (docs/ARCHITECTURE.md, "Surfaces"): paste form, glossary, term pages, static files.
 
-Pages are rendered on the server with Jinja (autoescaped everywhere).  User text is only ever
-shown escaped — ``render_text_fragment`` escapes it and adds the ``<tadoru-term>`` markup — and
-the pages run no inline script: term cards travel in ``<script type="application/json">``
-(escaped by ``tojson``), settings in ``data-`` attributes, and ``static/web.js`` attaches the
-shared tooltip that the browser extension uses too.
+Pages are rendered on the server with Jinja (autoescaped everywhere).  Pasted text is only ever
+shown escaped — ``render_text_fragment`` escapes it and adds the ``<tadoru-term>`` markup; an
+uploaded page keeps its headings, lists, tables and code through an allowlist
+(``tadoru.pages.fragment``), checked as a browser parses it.  The pages run no inline script:
+term cards travel in ``<script type="application/json">`` (escaped by ``tojson``), settings in
+``data-`` attributes, and ``static/web.js`` attaches the shared tooltip that the browser
+extension uses too.  The form answers with Post/Redirect/Get (``tadoru.service.results``), so a
+result page is a GET that survives a language switch, Reload and Back.
 """
 
 from __future__ import annotations
@@ -12,13 +15,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -26,19 +31,27 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
+from werkzeug.wrappers import Response as BaseResponse
 
 from tadoru.lexicon.load import categories
 from tadoru.lexicon.model import Concept
 from tadoru.options import MAX_NAME, MAX_QUERY, OptionError, ReaderOptions
+from tadoru.pages.as_parsed import UnsafeMarkup
+from tadoru.pages.fragment import render_page_fragment
 from tadoru.pages.mark import render_text_fragment
 from tadoru.pages.reader import PageError, read_page
 from tadoru.paths import tooltip_asset
 from tadoru.service.api import trace_document
 from tadoru.service.i18n import COOKIE, UI_LANGS, page_context, translate, ui_lang
+from tadoru.service.results import ResultStore, is_result_id
 from tadoru.service.state import state
 from tadoru.service.trace_svg import render_trace_svg
 from tadoru.text.normalize import TextTooLong, normalize_label
 from tadoru.text.visible import HtmlTooDeep
+
+if TYPE_CHECKING:
+    from tadoru.annotate import Annotated
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
@@ -52,6 +65,9 @@ REDIRECT_PARAMS = ("known", "lang")
 UPLOAD_ERRORS = {"binary": "error_binary", "undecodable": "error_encoding", "empty": "error_neither", "oversized": "error_413",
                  "too-deep": "error_too_deep"}
 LANG_COOKIE_AGE = 365 * 24 * 3600
+RESULTS_KEY = "tadoru_results"
+#: Entries one search-as-you-type answer carries (the no-script form lists every match).
+GLOSSARY_SEARCH_LIMIT = 150
 #: The pages' policy (tadoru.service.app) plus what pdf.js needs: its worker, from this origin.
 READER_CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; worker-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -92,7 +108,7 @@ def _entries(ids: list[str], lang: str, *, sort: bool = False) -> list[dict[str,
 
 
 @bp.route("/", methods=["GET", "POST"])
-def index() -> Response:
+def index() -> BaseResponse:
     """The paste form; posting it shows the text with its terms highlighted."""
     if request.method == "GET":
         return render_page("index.html", form={"text": "", "level": 1, "first_only": False})
@@ -100,7 +116,7 @@ def index() -> Response:
     if _cross_site():
         return render_page("index.html", status=403, form={"text": "", "level": 1, "first_only": False},
                            error=translate("error_cross_site", lang))
-    form = {
+    form: dict[str, Any] = {
         "text": request.form.get("text", "").replace("\r\n", "\n"),
         "level": request.form.get("level", "1"),
         "first_only": request.form.get("first_only") in ("1", "on", "true"),
@@ -124,6 +140,7 @@ def index() -> Response:
         return fail("error_neither")
     annotator = state().annotator
     filename = None
+    structured = False
     if has_file:
         assert upload is not None
         filename = upload.filename or "upload"
@@ -142,31 +159,83 @@ def index() -> Response:
             return fail("error_too_deep")
         except TextTooLong:
             return fail("error_too_long")
-        fragment = render_text_fragment(result.text, result.annotations)
         if page.kind == "html":
-            fragment = _tidy_page_text(fragment)
+            fragment, structured = _page_fragment(result)
+        else:
+            fragment = render_text_fragment(result.text, result.annotations)
     else:
         try:
             result = annotator.annotate_text(form["text"], options)
         except TextTooLong:
             return fail("error_too_long")
         fragment = render_text_fragment(result.text, result.annotations)
-    annotations, doc_lang = result.annotations, result.lang
-
-    order: list[str] = []
-    for a in annotations:
-        if a.term not in order:
-            order.append(a.term)
-    cards = {cid: state().card(cid) for cid in order}
-    return render_page("index.html", form=form, result={
-        "fragment": fragment, "lang": doc_lang, "filename": filename, "marks": len(annotations),
-        "truncated_at": result.truncated_at,
-        "terms": _entries(order, lang), "cards": cards,
+    return _keep_result({
+        "fragment": fragment, "structured": structured, "lang": result.lang, "filename": filename,
+        "marks": len(result.annotations), "truncated_at": result.truncated_at, "pdf": False,
+        "terms": list(dict.fromkeys(a.term for a in result.annotations)), "form": form,
     })
 
 
+def _page_fragment(result: Annotated) -> tuple[str, bool]:
+    """An uploaded page as it was laid out (headings, lists, tables, code), inert; its text if that fails."""
+    if result.page is not None:
+        try:
+            return render_page_fragment(result.page, result.annotations), True
+        except UnsafeMarkup:
+            pass  # the parsed fragment held something off the allowlist: show the text alone
+    return _tidy_page_text(render_text_fragment(result.text, result.annotations)), False
+
+
+def _keep_result(record: dict[str, Any]) -> BaseResponse:
+    """Post/Redirect/Get: keep the result and send the browser to its own page (``303``).
+
+    Reloading, coming Back or switching the language is then a GET of ``/result/<id>``, never a
+    resubmission.  A result too large to keep is shown at once, as before.
+    """
+    result_id = result_store().put(record)
+    if result_id is None:
+        return _render_result(record)
+    return redirect(url_for("web.result", result_id=result_id), code=303)
+
+
+def _render_result(record: dict[str, Any], status: int = 200) -> Response:
+    """The result page in the reader's language: the words, labels and cards are filled in now."""
+    lang = ui_lang()
+    order = [cid for cid in record.get("terms", []) if cid in state().lexicon]
+    result = {key: record.get(key) for key in ("fragment", "structured", "lang", "filename", "marks",
+                                               "truncated_at", "pdf")}
+    result["terms"] = _entries(order, lang)
+    result["cards"] = {cid: state().card(cid) for cid in order}
+    form = record.get("form") or {"text": "", "level": 1, "first_only": False}
+    return render_page("index.html", status=status, form=form, result=result)
+
+
+@bp.get("/result/<result_id>")
+def result(result_id: str) -> Response:
+    """A kept result (Post/Redirect/Get); a forgotten one says so and leads back to the form."""
+    record = result_store().get(result_id)
+    if record is None:
+        status = 410 if is_result_id(result_id) else 404
+        response = render_page("result_missing.html", status=status)
+    else:
+        response = _render_result(record)
+    # The reader's own text: kept by no cache between them and the service, revalidated on Back.
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def result_store() -> ResultStore:
+    return current_app.extensions[RESULTS_KEY]
+
+
+@bp.record_once
+def _make_result_store(setup: BlueprintSetupState) -> None:
+    """One store per app, made when the app is built (under ``tadoru serve``: before the workers fork)."""
+    setup.app.extensions.setdefault(RESULTS_KEY, ResultStore())
+
+
 def _pdf_result(data: bytes, filename: str, form: dict[str, Any], options: ReaderOptions,
-                fail: Callable[[str], Response]) -> Response:
+                fail: Callable[[str], Response]) -> BaseResponse:
     from tadoru.pdf import PdfError, annotate_pdf
 
     try:
@@ -177,11 +246,10 @@ def _pdf_result(data: bytes, filename: str, form: dict[str, Any], options: Reade
     except TextTooLong:
         return fail("error_too_long")
     annotations = [a.annotation for a in pdf.annotations]
-    order = list(dict.fromkeys(a.term for a in annotations))
-    return render_page("index.html", form=form, result={
-        "fragment": render_text_fragment(pdf.text, annotations), "lang": pdf.lang, "filename": filename,
-        "marks": len(annotations), "truncated_at": pdf.truncated_at, "pdf": True,
-        "terms": _entries(order, ui_lang()), "cards": {cid: state().card(cid) for cid in order},
+    return _keep_result({
+        "fragment": render_text_fragment(pdf.text, annotations), "structured": False, "lang": pdf.lang,
+        "filename": filename, "marks": len(annotations), "truncated_at": pdf.truncated_at, "pdf": True,
+        "terms": list(dict.fromkeys(a.term for a in annotations)), "form": form,
     })
 
 
@@ -228,10 +296,8 @@ def _tidy_page_text(fragment: str) -> str:
 # --------------------------------------------------------------------------- glossary
 
 
-@bp.get("/terms")
-def glossary() -> Response:
-    """Every term, searchable and filterable by level, category and label language."""
-    lang = ui_lang()
+def _glossary_matches() -> tuple[list[Concept], dict[str, str]]:
+    """The glossary's terms for this request's ``q``, ``level``, ``category`` and ``language``, best first."""
     lexicon = state().lexicon
     q = request.args.get("q", "")[:MAX_QUERY]
     level = request.args.get("level", "")
@@ -240,7 +306,7 @@ def glossary() -> Response:
     level = level if level in ("1", "2", "3") else ""
     category = category if category in CATEGORIES else ""
     language = language if language in UI_LANGS else ""
-    label_lang = language or lang
+    label_lang = language or ui_lang()
 
     if q.strip():
         concepts = lexicon.search(q, limit=len(lexicon))
@@ -253,14 +319,61 @@ def glossary() -> Response:
         concepts = [c for c in concepts if c.level == int(level)]
     if category:
         concepts = [c for c in concepts if c.category == category]
-    entries = []
-    for c in concepts:
-        entry = term_entry(c, label_lang)
-        entry["definition"] = c.definition.get(lang, "")
-        entries.append(entry)
+    return concepts, {"q": q, "level": level, "category": category, "language": language}
+
+
+def _glossary_entry(concept: Concept, label_lang: str, lang: str) -> dict[str, Any]:
+    entry = term_entry(concept, label_lang)
+    entry["definition"] = concept.definition.get(lang, "")
+    return entry
+
+
+@bp.get("/terms")
+def glossary() -> Response:
+    """Every term, searchable and filterable by level, category and label language."""
+    lang = ui_lang()
+    lexicon = state().lexicon
+    concepts, filters = _glossary_matches()
+    label_lang = filters["language"] or lang
+    entries = [_glossary_entry(c, label_lang, lang) for c in concepts]
     categories = [c for c in CATEGORIES if any(x.category == c for x in lexicon)]
     return render_page("glossary.html", entries=entries, total=len(lexicon), categories=categories,
-                       filters={"q": q, "level": level, "category": category, "language": language})
+                       filters=filters)
+
+
+@bp.get("/glossary/search")
+def glossary_search() -> Response:
+    """The glossary's search as JSON, for the page's search as you type (``static/web.js``).
+
+    The same matches as ``/terms?q=`` (labels, readings, typos), each entry with the words the
+    page shows already in the reader's language, so the script only places text
+    (``textContent``), never markup.  At most ``GLOSSARY_SEARCH_LIMIT`` entries travel; the count
+    says how many matched, and the no-script form lists them all.
+    """
+    lang = ui_lang()
+    concepts, filters = _glossary_matches()
+    label_lang = filters["language"] or lang
+    entries = []
+    for concept in concepts[:GLOSSARY_SEARCH_LIMIT]:
+        entry = _glossary_entry(concept, label_lang, lang)
+        entry.update({
+            "url": url_for("web.term", term_id=concept.id),
+            "level_text": translate("level", lang, level=concept.level),
+            "level_name": translate(f"level_name_{concept.level}", lang),
+            "category_name": translate(f"cat_{concept.category}", lang),
+        })
+        entries.append(entry)
+    total = len(state().lexicon)
+    shown = len(concepts)
+    response = jsonify({
+        "query": filters["q"], "shown": shown, "total": total, "entries": entries,
+        "count": translate("glossary_count", lang, shown=shown, total=total),
+        "more": translate("glossary_more", lang, count=shown - len(entries)) if shown > len(entries) else "",
+        "empty": translate("glossary_empty", lang),
+    })
+    response.vary.add("Accept-Language")
+    response.vary.add("Cookie")
+    return response
 
 
 # --------------------------------------------------------------------------- term page

@@ -119,4 +119,97 @@
     }
     showKnown();
   }
+
+  // The glossary searches as the reader types (labels, readings, typos: GET /glossary/search),
+  // with the filters as they stand; entries are built with textContent only. Without script
+  // the form submits as before, and Enter still does.
+  var filters = document.querySelector("form.filters[data-search]");
+  var list = document.getElementById("glossary");
+  var query = document.getElementById("q");
+  if (filters && list && query && window.fetch && window.URLSearchParams) {
+    var endpoint = filters.getAttribute("data-search");
+    var count = document.getElementById("glossary-count");
+    var empty = document.getElementById("glossary-empty");
+    var more = document.getElementById("glossary-more");
+    var timer = null;
+    var asked = 0;
+
+    var currentParams = function () {
+      var params = new URLSearchParams();
+      new FormData(filters).forEach(function (value, key) {
+        if (typeof value === "string" && value !== "") params.append(key, value);
+      });
+      return params.toString();
+    };
+    var shown = currentParams();
+
+    var textNode = function (tag, className, text) {
+      var node = document.createElement(tag);
+      if (className) node.className = className;
+      node.textContent = text;
+      return node;
+    };
+
+    var entryNode = function (e) {
+      var div = document.createElement("div");
+      div.className = "entry";
+      div.setAttribute("data-term", String(e.id));
+      div.setAttribute("data-level", String(e.level));
+      div.setAttribute("data-category", String(e.category));
+      var dt = document.createElement("dt");
+      var link = textNode("a", "", String(e.label));
+      link.setAttribute("href", String(e.url));
+      dt.appendChild(link);
+      if (e.other !== e.label) {
+        dt.appendChild(document.createTextNode(" "));
+        dt.appendChild(textNode("span", "other-label", String(e.other)));
+      }
+      dt.appendChild(document.createTextNode(" "));
+      var level = textNode("span", "level level-" + Number(e.level), String(e.level_text));
+      level.setAttribute("title", String(e.level_name));
+      dt.appendChild(level);
+      dt.appendChild(document.createTextNode(" "));
+      dt.appendChild(textNode("span", "category", String(e.category_name)));
+      div.appendChild(dt);
+      div.appendChild(textNode("dd", "", String(e.definition)));
+      return div;
+    };
+
+    var show = function (data, params) {
+      var entries = Array.isArray(data.entries) ? data.entries : [];
+      list.replaceChildren.apply(list, entries.map(entryNode));
+      list.hidden = entries.length === 0;
+      if (count) count.textContent = String(data.count || "");
+      if (empty) empty.hidden = entries.length > 0;
+      if (more) {
+        more.textContent = String(data.more || "");
+        more.hidden = !data.more;
+      }
+      // The address says what is shown, so Reload and Back keep the search.
+      var address = filters.getAttribute("action") + (params ? "?" + params : "");
+      try { window.history.replaceState(null, "", address); } catch (e) { /* an opaque origin */ }
+    };
+
+    var search = function () {
+      var params = currentParams();
+      if (params === shown) return;
+      shown = params;
+      var mine = ++asked;
+      fetch(endpoint + (params ? "?" + params : ""), { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (r) {
+          if (!r.ok) throw new Error("HTTP " + r.status);
+          return r.json();
+        })
+        .then(function (data) { if (mine === asked) show(data, params); })
+        .catch(function () { shown = null; /* the form still submits */ });
+    };
+
+    query.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(search, 150);
+    });
+    filters.querySelectorAll("select").forEach(function (select) {
+      select.addEventListener("change", search);
+    });
+  }
 })();
