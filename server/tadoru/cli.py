@@ -257,7 +257,8 @@ def lexicon_check(folders: tuple[str, ...], strict: bool, only: bool) -> None:
         click.echo(f"{p.severity}: {p}")
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
-    click.echo(f"{len(lex)} concepts in {len(lex.sources)} files: {errors} errors, {warnings} warnings",
+    drafts = f" (+{len(lex.proposed)} proposed, not served)" if lex.proposed else ""
+    click.echo(f"{len(lex)} concepts{drafts} in {len(lex.sources)} files: {errors} errors, {warnings} warnings",
                err=bool(errors))
     if errors:
         sys.exit(ExitStatus.PROBLEMS)
@@ -293,6 +294,141 @@ def lexicon_export(fmt: str, output: str | None, force: bool) -> None:
         raise click.ClickException(f"{target}: already exists (use --force to overwrite)")
     target.write_text(data, encoding="utf-8")
     click.echo(f"wrote {target}", err=True)
+
+
+@lexicon.command("propose")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--top", type=click.IntRange(1, 1000), default=50, show_default=True, help="How many proposals to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the proposals (and the inputs that could not be read) as JSON.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Also write them as draft entries (status: proposed) to DIR/proposed-<date>.yaml.")
+@click.option("--lexicon", "lexicon_dirs", multiple=True, type=click.Path(exists=True), help="Extra lexicon folder (repeatable): its terms count as known.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def lexicon_propose(paths: tuple[str, ...], top: int, as_json: bool, out_dir: str | None,
+                    lexicon_dirs: tuple[str, ...], quiet: bool) -> None:
+    """Rank terms that PATHS (pages, texts, PDFs, folders) use and the lexicon lacks.
+
+    A review queue, not entries: --out writes drafts marked 'status: proposed', which
+    'tadoru lexicon check' validates and nothing serves until a person finishes them.
+
+    \b
+    Exit status: 0 done · 1 some inputs could not be read (named, with the reason) · 2 usage error.
+    """
+    from tadoru.batch.inputs import BatchError
+    from tadoru.batch.inputs import discover as find_inputs
+    from tadoru.batch.progress import progress_bar
+    from tadoru.discover.propose import Corpus, SourceError, draft_yaml
+
+    try:
+        inputs = find_inputs(list(paths))
+    except BatchError as exc:
+        raise click.UsageError(str(exc)) from None
+    target = _proposal_file(Path(out_dir)) if out_dir else None
+    annotator = _annotator(lexicon_dirs)
+    corpus = Corpus(annotator)
+    failed: list[tuple[str, str]] = []
+    bar = progress_bar(len(inputs.files), 0, not quiet and sys.stderr.isatty(), sys.stderr, unit="page")
+    try:
+        for item in inputs.files:
+            name = printable(str(item.path))
+            source = _proposal_source(item)
+            if isinstance(source, str):
+                failed.append((name, source))
+            else:
+                try:
+                    corpus.add(source)
+                except SourceError as exc:
+                    failed.append((name, str(exc)))
+            bar.update()
+    finally:
+        bar.close()
+    proposals = corpus.proposals(top)
+    for name, reason in failed:
+        click.echo(f"{name}: {reason}", err=True)
+    if as_json:
+        click.echo(json.dumps({"documents": corpus.documents, "proposals": [p.to_dict() for p in proposals],
+                               "failed": [{"input": n, "reason": r} for n, r in failed]}, ensure_ascii=False, indent=1))
+    else:
+        _print_proposals(proposals)
+    if target is not None:
+        from datetime import date
+
+        from tadoru.files import write_atomic
+
+        write_atomic(target, draft_yaml(proposals, annotator.lexicon,
+                                        note=f"{date.today().isoformat()}, {corpus.documents} documents"))
+        click.echo(f"wrote {len(proposals)} drafts to {target}", err=True)
+    sys.exit(ExitStatus.PROBLEMS if failed else ExitStatus.OK)
+
+
+def _proposal_source(item: Any) -> Any:
+    """The ``Source`` of one input file, or why it cannot be read (a short reason)."""
+    from tadoru.batch.worker import MAX_PDF_BYTES
+    from tadoru.discover.propose import Source
+    from tadoru.pages.reader import PageError, PageLimits, read_page, read_raw
+
+    if item.outside:
+        return "a symbolic link leading out of its folder: not read (name the file itself to read it)"
+    if item.corpus:
+        return "a corpus file (.jsonl/.parquet): propose reads pages, texts and PDFs"
+    try:
+        if item.kind == "pdf":
+            from tadoru.pdf import PdfError, extract_pdf
+
+            try:
+                document = extract_pdf(read_raw(item.path, PageLimits(page_bytes=MAX_PDF_BYTES)), isolated=True)
+            except PdfError as exc:
+                return str(exc)
+            if not document.text.strip():
+                return "the PDF has no text layer"
+            return Source(str(item.path), document.text)
+        page = read_page(item.path)
+    except PageError as exc:
+        return exc.message
+    return Source(str(item.path), page.text, html=page.kind == "html")
+
+
+def _proposal_file(folder: Path) -> Path:
+    """``DIR/proposed-<date>.yaml``, or ``-2``, ``-3``… beside it: an existing file is never replaced.
+
+    The name is claimed by creating it (``O_EXCL``) before anything is written.
+    """
+    import os
+    from datetime import date
+
+    if folder.exists() and not folder.is_dir():
+        raise click.UsageError(f"--out {folder}: exists and is not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.UsageError(f"--out {folder}: cannot create it ({exc.strerror or exc})") from None
+    stem = f"proposed-{date.today().isoformat()}"
+    for n in range(1, 1000):
+        target = folder / (f"{stem}.yaml" if n == 1 else f"{stem}-{n}.yaml")
+        try:
+            os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise click.UsageError(f"--out {folder}: cannot write there ({exc.strerror or exc})") from None
+        return target
+    raise click.UsageError(f"--out {folder}: already holds 999 proposal files for today; choose another folder")
+
+
+def _print_proposals(proposals: list[Any]) -> None:
+    if not proposals:
+        click.echo("no proposals: the inputs use no term the lexicon lacks (or are not about AI)")
+        return
+    import unicodedata
+
+    def padded(text: str, width: int) -> str:  # Japanese characters take two columns
+        columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+        return text + " " * max(1, width - columns)
+
+    click.echo(f"{'#':>3}  {padded('term', 36)}{'rank':>7} {'docs':>4}  {'level':>5}  deeper (sources)")
+    for n, p in enumerate(proposals, 1):
+        extra = f"  = {printable(p.long_form)}" if p.long_form else ""
+        click.echo(f"{n:>3}  {padded(printable(p.term), 36)}{p.rank:>7.2f} {p.df:>4}  {p.level:>5}  "
+                   f"{p.deeper} ({', '.join(p.sources)}){extra}")
 
 
 # --------------------------------------------------------------------------- serve

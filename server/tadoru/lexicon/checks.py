@@ -204,7 +204,20 @@ def check_no_islands(concepts: Concepts) -> list[Problem]:
             for c in concepts.values() if c.id not in linked and len(concepts) > 1]
 
 
+#: How a ``tadoru lexicon propose`` draft marks the text a person still has to write.
+PLACEHOLDER = "TODO:"
+
+
+def check_no_placeholders(concepts: Concepts) -> list[Problem]:
+    """A served concept has no draft placeholder left: removing ``status: proposed`` from a draft
+    whose definition was never written must not put "TODO: …" on a reader's card."""
+    return [_problem(c, f"definition.{lang}", f"still the draft's placeholder ('{PLACEHOLDER} …'): write the "
+                     "definition, or keep 'status: proposed' until it is written")
+            for c in concepts.values() for lang, text in sorted(c.definition.items()) if text.startswith(PLACEHOLDER)]
+
+
 RULES: tuple[Callable[[Concepts], list[Problem]], ...] = (
+    check_no_placeholders,
     check_references,
     check_levels_have_deeper,
     check_deeper_never_climbs,
@@ -222,3 +235,21 @@ def check_graph(concepts: Concepts) -> list[Problem]:
     for rule in RULES:
         problems.extend(rule(concepts))
     return problems
+
+
+def check_proposed(served: Concepts, proposed: Concepts) -> list[Problem]:
+    """The graph rules for drafts, as if they were served: each draft's own problems only.
+
+    A draft is checked against the served lexicon plus the other drafts (its ``deeper`` may
+    name either); placeholders are expected in a draft, and a draft may not take the id of a
+    served concept (it would silently unserve it once reviewed).
+    """
+    out = [_problem(c, "id", f"a proposed draft with the id of a served concept ({served[cid].source}): rename it")
+           for cid, c in proposed.items() if cid in served]
+    merged = {**served, **{cid: c for cid, c in proposed.items() if cid not in served}}
+    drafts = {(c.source, c.id) for c in proposed.values()}
+    for rule in RULES:
+        if rule is check_no_placeholders:
+            continue
+        out.extend(p for p in rule(merged) if (p.file, p.concept) in drafts)
+    return out

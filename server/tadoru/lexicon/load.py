@@ -23,7 +23,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from tadoru.lexicon.checks import check_graph
+from tadoru.lexicon.checks import check_graph, check_proposed
 from tadoru.lexicon.model import LANGS, Concept, Lexicon, Problem
 from tadoru.paths import lexicon_dir, lexicon_schema_path
 
@@ -132,7 +132,9 @@ def load_lexicon(extra: Iterable[str | os.PathLike[str]] = (), *, shipped: bool 
     """Load the shipped lexicon, then ``TADORU_LEXICON_PATH`` folders, then ``extra`` ones.
 
     Later layers override earlier ones concept by concept (same id), so a team can refine a
-    shipped definition as well as add its own jargon.
+    shipped definition as well as add its own jargon.  A concept marked ``status: proposed`` is
+    validated like the others but lands in ``Lexicon.proposed``, never in what is served, and
+    never overrides a served concept.
     """
     layers: list[Path] = []
     if shipped:
@@ -143,6 +145,7 @@ def load_lexicon(extra: Iterable[str | os.PathLike[str]] = (), *, shipped: bool 
 
     problems: list[Problem] = []
     concepts: dict[str, Concept] = {}
+    proposed: dict[str, Concept] = {}
     sources: list[str] = []
     for layer in layers:
         if not layer.exists():
@@ -156,10 +159,16 @@ def load_lexicon(extra: Iterable[str | os.PathLike[str]] = (), *, shipped: bool 
                     problems.append(Problem(str(path), concept.id, "id", f"duplicate id (also in {layer_ids[concept.id]})", concept.line))
                     continue
                 layer_ids[concept.id] = str(path)
-                concepts[concept.id] = concept
+                if concept.proposed:
+                    proposed[concept.id] = concept
+                else:
+                    concepts[concept.id] = concept
+                    proposed.pop(concept.id, None)  # a reviewed entry replaces its draft
 
     problems.extend(check_graph(concepts))
-    return Lexicon(concepts, problems, sources)
+    if proposed:
+        problems.extend(check_proposed(concepts, proposed))
+    return Lexicon(concepts, problems, sources, proposed)
 
 
 def _load_file(path: Path, problems: list[Problem]) -> list[Concept]:
@@ -349,6 +358,7 @@ def _concept(item: dict[str, Any], source: str, line: int | None) -> Concept:
         links=item.get("links", {}) or {},
         source=source,
         line=line,
+        proposed=item.get("status") == "proposed",
     )
 
 

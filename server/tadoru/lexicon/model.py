@@ -59,6 +59,7 @@ class Concept:
     links: dict[str, Any] = field(default_factory=dict)
     source: str = ""
     line: int | None = None
+    proposed: bool = False  # ``status: proposed``: a draft awaiting review, never served
 
     @property
     def ambiguous(self) -> bool:
@@ -100,12 +101,19 @@ class Concept:
 
 
 class Lexicon:
-    """The merged, checked lexicon: concepts by id plus the problems found while loading."""
+    """The merged, checked lexicon: concepts by id plus the problems found while loading.
 
-    def __init__(self, concepts: dict[str, Concept], problems: list[Problem], sources: list[str]) -> None:
+    ``proposed`` holds the drafts marked ``status: proposed`` (``tadoru lexicon propose``): they
+    are checked with the rest but kept out of ``concepts``, so nothing that matches, serves or
+    exports reads them until a person removes the mark.
+    """
+
+    def __init__(self, concepts: dict[str, Concept], problems: list[Problem], sources: list[str],
+                 proposed: dict[str, Concept] | None = None) -> None:
         self.concepts = concepts
         self.problems = problems
         self.sources = sources
+        self.proposed = proposed or {}
 
     def __len__(self) -> int:
         return len(self.concepts)
