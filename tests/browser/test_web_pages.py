@@ -326,3 +326,28 @@ def test_glossary_search_and_filters(page, live_server):
     assert 0 < entries.count() < total
     assert {e.get_attribute("data-level") for e in entries.all()} == {"3"}
     assert {e.get_attribute("data-category") for e in entries.all()} == {"language-models"}
+
+
+def test_words_tadoru_does_not_know_yet_get_a_card_of_what_the_page_says(page, live_server):
+    """Issue 16 on the paste form: with the box ticked, candidates are dashed and their card traces."""
+    text = ("Kahneman-Tversky Optimization (KTO) tunes a large language model from thumbs-up labels. "
+            "Afterwards a judge model scores every answer of KTO against supervised fine-tuning.")
+    page.goto(f"{live_server.url}/?lang=en")
+    page.fill("#text", text)
+    page.check("input[name=discover]")
+    page.click("#tadoru-form button[type=submit]")
+    page.wait_for_selector("#tadoru-result tadoru-term[data-candidate]")
+    assert page.locator("input[name=discover]").is_checked()  # the form remembers the choice
+    assert page.locator("#tadoru-result tadoru-term[data-candidate='definition']").count() == 2
+    page.hover("tadoru-term[data-candidate='definition']")
+    card = page.locator(f"{TOOLTIP} .tadoru-card[data-candidate='definition']")
+    card.locator(".tadoru-long-form-text").wait_for()
+    assert card.locator(".tadoru-long-form-text").inner_text() == "Kahneman-Tversky Optimization"
+    assert card.locator(".tadoru-search-link").get_attribute("href") == "https://en.wikipedia.org/w/index.php?search=KTO"
+    page.mouse.move(0, 0)
+    page.click("tadoru-term[data-candidate='compound']")
+    page.locator(f"{TOOLTIP} .tadoru-head button[data-term='model']").click()  # its card came with the page
+    page.locator(f"{TOOLTIP} .tadoru-card[data-term='model'] .tadoru-definition").wait_for()
+    # Without the box: no candidates.
+    paste(page, live_server, text)
+    assert page.locator("#tadoru-result tadoru-term[data-candidate]").count() == 0

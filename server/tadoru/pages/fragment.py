@@ -32,6 +32,7 @@ from tadoru.pages.sanitize import doomed_attributes, is_dangerous_url
 
 if TYPE_CHECKING:
     from tadoru.annotate import Annotation
+    from tadoru.discover import Candidate
     from tadoru.text.visible import VisibleText
 
 #: Elements kept, with the attributes each may keep (besides ``GLOBAL_ATTRIBUTES``).
@@ -47,7 +48,7 @@ KEEP: dict[str, frozenset[str]] = {
     "td": frozenset({"colspan", "rowspan"}),
     "col": frozenset({"span"}),
     "a": frozenset({"href", "rel"}),
-    TERM_TAG: frozenset({"data-term", "tabindex"}),
+    TERM_TAG: frozenset({"data-term", "tabindex", "data-candidate", "data-surface", "data-long-form", "data-head"}),
 }
 GLOBAL_ATTRIBUTES = frozenset({"lang", "dir", "title"})
 #: Renamed on the way: the page's ``<h1>`` under the result's own, its ``<main>`` a plain block.
@@ -66,7 +67,8 @@ _ALLOWED_SCHEMES = re.compile(r"^(https?:|mailto:)", re.IGNORECASE)
 _IMPLIED = frozenset({"html", "head", "body", "tbody"})
 
 
-def render_page_fragment(page: VisibleText, annotations: Sequence[Annotation]) -> str:
+def render_page_fragment(page: VisibleText, annotations: Sequence[Annotation],
+                         candidates: Sequence[Candidate] = ()) -> str:
     """The page's ``<body>`` with its terms marked, as an inert HTML fragment (``page`` is modified).
 
     Raises ``UnsafeMarkup`` when the result, parsed as a browser parses it, holds anything but
@@ -77,7 +79,7 @@ def render_page_fragment(page: VisibleText, annotations: Sequence[Annotation]) -
         return ""
     # A page saved while Tadoru's marks were on it brings its own: they give way to today's.
     foreign = list(root.iter(TERM_TAG))
-    mark_page(page, annotations)
+    mark_page(page, annotations, candidates)
     for element in foreign:
         _unwrap(element)
     body = root.find("body")

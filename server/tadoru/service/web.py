@@ -34,6 +34,7 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 from werkzeug.wrappers import Response as BaseResponse
 
+from tadoru.discover import Candidate, annotate_for_reader
 from tadoru.lexicon.load import categories
 from tadoru.lexicon.model import Concept
 from tadoru.options import MAX_NAME, MAX_QUERY, OptionError, ReaderOptions
@@ -111,7 +112,7 @@ def _entries(ids: list[str], lang: str, *, sort: bool = False) -> list[dict[str,
 def index() -> BaseResponse:
     """The paste form; posting it shows the text with its terms highlighted."""
     if request.method == "GET":
-        return render_page("index.html", form={"text": "", "level": 1, "first_only": False})
+        return render_page("index.html", form={"text": "", "level": 1, "first_only": False, "discover": False})
     lang = ui_lang()
     if _cross_site():
         return render_page("index.html", status=403, form={"text": "", "level": 1, "first_only": False},
@@ -120,6 +121,7 @@ def index() -> BaseResponse:
         "text": request.form.get("text", "").replace("\r\n", "\n"),
         "level": request.form.get("level", "1"),
         "first_only": request.form.get("first_only") in ("1", "on", "true"),
+        "discover": request.form.get("discover") in ("1", "on", "true"),
     }
     upload = request.files.get("file")
     has_file = upload is not None and bool(upload.filename)
@@ -129,7 +131,8 @@ def index() -> BaseResponse:
 
     try:
         options = ReaderOptions.from_query(
-            {"level": form["level"], "first_only": str(form["first_only"]), "known": request.form.get("known", "")})
+            {"level": form["level"], "first_only": str(form["first_only"]), "discover": str(form["discover"]),
+             "known": request.form.get("known", "")})
     except OptionError as exc:
         return fail("error_level") if exc.field == "level" else render_page(
             "index.html", status=400, form=form, error=str(exc))
@@ -151,8 +154,9 @@ def index() -> BaseResponse:
             return _pdf_result(data, filename, form, options, fail)
         try:
             page = read_page(Path(Path(filename).name or "upload"), data, sniff=True)
-            result = (annotator.annotate_html(page.text, options) if page.kind == "html"
-                      else annotator.annotate_text(page.text.replace("\r\n", "\n"), options))
+            result, candidates = annotate_for_reader(
+                lambda o: annotator.annotate_html(page.text, o) if page.kind == "html"
+                else annotator.annotate_text(page.text.replace("\r\n", "\n"), o), annotator, options)
         except PageError as exc:
             return fail(UPLOAD_ERRORS.get(exc.reason, "error_encoding"))
         except HtmlTooDeep:
@@ -160,30 +164,32 @@ def index() -> BaseResponse:
         except TextTooLong:
             return fail("error_too_long")
         if page.kind == "html":
-            fragment, structured = _page_fragment(result)
+            fragment, structured = _page_fragment(result, candidates)
         else:
-            fragment = render_text_fragment(result.text, result.annotations)
+            fragment = render_text_fragment(result.text, result.annotations, candidates)
     else:
         try:
-            result = annotator.annotate_text(form["text"], options)
+            result, candidates = annotate_for_reader(lambda o: annotator.annotate_text(form["text"], o),
+                                                     annotator, options)
         except TextTooLong:
             return fail("error_too_long")
-        fragment = render_text_fragment(result.text, result.annotations)
+        fragment = render_text_fragment(result.text, result.annotations, candidates)
     return _keep_result({
         "fragment": fragment, "structured": structured, "lang": result.lang, "filename": filename,
         "marks": len(result.annotations), "truncated_at": result.truncated_at, "pdf": False,
         "terms": list(dict.fromkeys(a.term for a in result.annotations)), "form": form,
+        "heads": sorted({c.head for c in candidates if c.head}),
     })
 
 
-def _page_fragment(result: Annotated) -> tuple[str, bool]:
+def _page_fragment(result: Annotated, candidates: list[Candidate]) -> tuple[str, bool]:
     """An uploaded page as it was laid out (headings, lists, tables, code), inert; its text if that fails."""
     if result.page is not None:
         try:
-            return render_page_fragment(result.page, result.annotations), True
+            return render_page_fragment(result.page, result.annotations, candidates), True
         except UnsafeMarkup:
             pass  # the parsed fragment held something off the allowlist: show the text alone
-    return _tidy_page_text(render_text_fragment(result.text, result.annotations)), False
+    return _tidy_page_text(render_text_fragment(result.text, result.annotations, candidates)), False
 
 
 def _keep_result(record: dict[str, Any]) -> BaseResponse:
@@ -205,8 +211,10 @@ def _render_result(record: dict[str, Any], status: int = 200) -> Response:
     result = {key: record.get(key) for key in ("fragment", "structured", "lang", "filename", "marks",
                                                "truncated_at", "pdf")}
     result["terms"] = _entries(order, lang)
-    result["cards"] = {cid: state().card(cid) for cid in order}
-    form = record.get("form") or {"text": "", "level": 1, "first_only": False}
+    # Candidates' head concepts travel too: their cards are where a candidate's trace begins.
+    heads = [cid for cid in record.get("heads", []) if cid in state().lexicon]
+    result["cards"] = {cid: state().card(cid) for cid in [*order, *heads]}
+    form = record.get("form") or {"text": "", "level": 1, "first_only": False, "discover": False}
     return render_page("index.html", status=status, form=form, result=result)
 
 
@@ -246,10 +254,12 @@ def _pdf_result(data: bytes, filename: str, form: dict[str, Any], options: Reade
     except TextTooLong:
         return fail("error_too_long")
     annotations = [a.annotation for a in pdf.annotations]
+    candidates = [c.candidate for c in pdf.candidates or ()]
     return _keep_result({
-        "fragment": render_text_fragment(pdf.text, annotations), "structured": False, "lang": pdf.lang,
+        "fragment": render_text_fragment(pdf.text, annotations, candidates), "structured": False, "lang": pdf.lang,
         "filename": filename, "marks": len(annotations), "truncated_at": pdf.truncated_at, "pdf": True,
         "terms": list(dict.fromkeys(a.term for a in annotations)), "form": form,
+        "heads": sorted({c.head for c in candidates if c.head}),
     })
 
 
