@@ -160,8 +160,12 @@ function checkHealth(serviceUrl, { fresh = false, token = "" } = {}) {
 // ------------------------------------------------------------------ status and badge
 
 async function setStatus(state, message, serviceUrl, extra = {}) {
+  const wasFailing = !!lastStatus && lastStatus.state !== "ok";
   lastStatus = { state, message, serviceUrl, at: Date.now(), ...extra };
   const failed = state !== "ok";
+  if (failed && RECOVERABLE.includes(state)) watchForRecovery(serviceUrl);
+  if (!failed) stopWatching();
+  if (!failed && wasFailing) tellTabsTheServiceIsBack();
   try {
     await chrome.action.setBadgeText({ text: failed ? "!" : "" });
     if (failed) {
@@ -177,6 +181,79 @@ async function setStatus(state, message, serviceUrl, extra = {}) {
     /* storage.session missing in old browsers */
   }
 }
+
+// ------------------------------------------------------------------ recovery (issue 15 #7)
+
+/** States that end by themselves when the service comes back (or has room again). */
+const RECOVERABLE = ["down", "busy"];
+/** Seconds between health checks while the service is failing: quick at first, then calmer. */
+const RECOVERY_DELAYS_S = [1, 2, 3, 5, 8, 13, 20, 30];
+const RECOVERY_ALARM = "tadoru-recover";
+let recovery = null; // {serviceUrl, attempt, timer}
+
+/**
+ * Check the service's health until it answers again, then clear the badge and tell every tab.
+ * Timers do not outlive a sleeping service worker, so an alarm (every 30 s, Chrome's floor)
+ * wakes it for the same check.
+ */
+function watchForRecovery(serviceUrl) {
+  if (recovery && recovery.serviceUrl === serviceUrl) return;
+  stopWatching();
+  recovery = { serviceUrl, attempt: 0, timer: 0 };
+  scheduleRecoveryCheck();
+  try {
+    chrome.alarms.create(RECOVERY_ALARM, { periodInMinutes: 0.5 });
+  } catch (_) {
+    /* no alarms API: the timers alone */
+  }
+}
+
+function stopWatching() {
+  if (recovery && recovery.timer) clearTimeout(recovery.timer);
+  recovery = null;
+  try {
+    chrome.alarms.clear(RECOVERY_ALARM);
+  } catch (_) {
+    /* no alarms API */
+  }
+}
+
+function scheduleRecoveryCheck() {
+  if (!recovery) return;
+  const delay = RECOVERY_DELAYS_S[Math.min(recovery.attempt, RECOVERY_DELAYS_S.length - 1)];
+  recovery.attempt++;
+  recovery.timer = setTimeout(checkRecovery, delay * 1000);
+}
+
+async function checkRecovery() {
+  const [settings] = await readerSettings();
+  const serviceUrl = settings.serviceUrl;
+  try {
+    await checkHealth(serviceUrl, { fresh: true, token: settings.serviceToken });
+  } catch (_) {
+    if (recovery) scheduleRecoveryCheck();
+    return;
+  }
+  await setStatus("ok", "", serviceUrl);
+}
+
+async function tellTabsTheServiceIsBack() {
+  let tabs = [];
+  try {
+    tabs = await chrome.tabs.query({});
+  } catch (_) {
+    return;
+  }
+  for (const tab of tabs) {
+    if (typeof tab.id === "number") self.TadoruMessages.sendToTab(tab.id, "serviceBack", {}).catch(() => {});
+  }
+}
+
+chrome.alarms?.onAlarm.addListener((alarm) => {
+  if (alarm.name !== RECOVERY_ALARM) return;
+  if (lastStatus && lastStatus.state !== "ok") checkRecovery();
+  else stopWatching();
+});
 
 function stateOfError(err) {
   if (err.code === "service_too_old") return "too_old";

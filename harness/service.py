@@ -43,14 +43,14 @@ class LiveServer:
 
 def start_server(tmp: Path | None = None, *, workers: int = 1, env: dict[str, str] | None = None,
                  args: list[str] | None = None, timeout: float = 60.0, wait_for_workers: bool = False,
-                 log_path: Path | None = None) -> LiveServer:
+                 log_path: Path | None = None, port: int | None = None) -> LiveServer:
     """Start ``tadoru serve`` and wait until ``/api/v1/health`` answers ``ok``.
 
     The log goes to ``log_path``, or ``tmp/serve-PORT.log`` with ``tmp``, or nowhere. With
     ``wait_for_workers`` it also waits until every worker process has forked (benchmarks that
-    measure the workers' memory need them all).
+    measure the workers' memory need them all).  ``port`` starts it again where it was (a restart).
     """
-    port = free_port()
+    port = port or free_port()
     if log_path is None and tmp is not None:
         log_path = tmp / f"serve-{port}.log"
     out = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115 - the server writes until stopped

@@ -302,8 +302,17 @@
     };
   }
 
+  /** The service answers again (the worker says so): a page its failure left unmarked annotates now. */
+  function serviceBack() {
+    if (state.running && state.lastError) {
+      stop();
+      start();
+    }
+    return {};
+  }
+
   async function main() {
-    M.listen({ pageInfo });
+    M.listen({ pageInfo, serviceBack });
     const [settings, known] = await Promise.all([S.load(), S.loadKnown()]);
     state.settings = settings;
     state.known = new Set(known);

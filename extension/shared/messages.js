@@ -46,6 +46,9 @@
         host: "string", enabled: "boolean", running: "boolean", count: "number", contentType: "string?", url: "string?",
       },
     },
+    // worker → content script of every tab: the service answers again after failing; a page
+    // left unmarked by the failure annotates now, without a reload (issue 15 #7).
+    serviceBack: { request: {}, result: {} },
     // popup → worker: "Read with Tadoru" — fetch the PDF at `url` (shown in tab `tabId`), open the
     // service's reader in a new tab and hand it the bytes.  Answers once the reader has them.
     openPdf: {

@@ -57,7 +57,9 @@
  *   .tadoru-related button        one per related term (data-term)
  *   .tadoru-known                 "I know this"
  *   .tadoru-term-link             link to the term page
- *   .tadoru-error                 shown when getCard failed
+ *   .tadoru-error                 shown when getCard failed, with the reason (.tadoru-error-detail:
+ *                                 the error's message, e.g. "the service is not running") and
+ *                                 a .tadoru-retry button
  *   .tadoru-candidate-note        a candidate's "no card yet" line (the card has data-candidate)
  *   .tadoru-long-form             what the page says a candidate stands for
  *   .tadoru-head button           the known concept a candidate builds on (data-term)
@@ -82,14 +84,14 @@
     en: {
       level: "Level", levels: { 1: "everyday", 2: "practitioner", 3: "specialist" },
       deeper: "Builds on", related: "Related", back: "Back", known: "I know this",
-      page: "Term page", loading: "Loading…", error: "Could not load this term.", close: "Close",
+      page: "Term page", loading: "Loading…", error: "Could not load this term.", close: "Close", retry: "Retry",
       dialog: "Term", noCard: "Tadoru has no card for this word yet.", standsFor: "This page spells it out as",
       kindOf: "A kind of", coined: "It looks like a technical name or abbreviation.", search: "Search the web"
     },
     ja: {
       level: "レベル", levels: { 1: "一般", 2: "実務", 3: "専門" },
       deeper: "前提となる用語", related: "関連", back: "戻る", known: "知っている",
-      page: "用語のページ", loading: "読み込み中…", error: "この用語を読み込めませんでした。", close: "閉じる",
+      page: "用語のページ", loading: "読み込み中…", error: "この用語を読み込めませんでした。", close: "閉じる", retry: "再試行",
       dialog: "用語", noCard: "この語のカードは Tadoru にまだありません。", standsFor: "このページでの正式な名前",
       kindOf: "もとになる用語", coined: "技術的な名前か略語のようです。", search: "ウェブで検索"
     }
@@ -269,6 +271,17 @@
       card.appendChild(make(doc, "p", cls, text));
     }
 
+    /** A card that could not load: why (the service down, say), and a way to try again. */
+    function renderFailure(id, err) {
+      renderMessage(id, "tadoru-error", words.error);
+      var detail = err && typeof err.message === "string" ? err.message : "";
+      if (detail) card.appendChild(make(doc, "p", "tadoru-error-detail", detail));
+      var retry = make(doc, "button", "tadoru-retry", words.retry);
+      retry.type = "button";
+      retry.setAttribute("data-retry", id);
+      card.appendChild(retry);
+    }
+
     function renderCard(c) {
       card.replaceChildren();
       card.setAttribute("data-term", c.id);
@@ -393,9 +406,9 @@
         renderCard(c);
         position();
         if (focusCard) card.focus({ preventScroll: true });
-      }, function () {
+      }, function (err) {
         if (token !== renderToken || destroyed) return;
-        renderMessage(id, "tadoru-error", words.error);
+        renderFailure(id, err);
         position();
       });
     }
@@ -470,7 +483,9 @@
       if (!button) return;
       pinned = true;
       var hadFocus = focusInside();
-      if (button.classList.contains("tadoru-close")) {
+      if (button.classList.contains("tadoru-retry")) {
+        show(button.getAttribute("data-retry"), hadFocus);  // the failed fetch left the cache
+      } else if (button.classList.contains("tadoru-close")) {
         var back = anchor;
         close();
         if (hadFocus) restoreFocus(back);
