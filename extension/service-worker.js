@@ -249,6 +249,18 @@ async function tellTabsTheServiceIsBack() {
   }
 }
 
+// The keyboard command (manifest "commands", Alt+Shift+H unless the reader chose another at
+// chrome://extensions/shortcuts): highlights off, or on again, in the tab it was pressed in.
+chrome.commands?.onCommand.addListener(async (command, tab) => {
+  if (command !== "toggle-highlights") return;
+  let tabId = tab && typeof tab.id === "number" ? tab.id : null;
+  if (tabId === null) {
+    const [active] = await chrome.tabs.query({ active: true, currentWindow: true });
+    tabId = active ? active.id : null;
+  }
+  if (tabId !== null) self.TadoruMessages.sendToTab(tabId, "toggleHighlights", {}).catch(() => {});
+});
+
 chrome.alarms?.onAlarm.addListener((alarm) => {
   if (alarm.name !== RECOVERY_ALARM) return;
   if (lastStatus && lastStatus.state !== "ok") checkRecovery();

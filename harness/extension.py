@@ -44,7 +44,7 @@ def api_card(service_url: str, term: str) -> dict[str, Any]:
 HIGHLIGHTS_JS = """() => {
   const out = [];
   for (const el of document.querySelectorAll('tadoru-term[data-term]')) {
-    if (el.getAttribute('tabindex') === '-1' && out.length && out[out.length - 1][0] === el.dataset.term) {
+    if (el.getAttribute('tabindex') === '-1' && !el.hasAttribute('data-tadoru-stop') && out.length && out[out.length - 1][0] === el.dataset.term) {
       out[out.length - 1][1] += el.textContent;
     } else {
       out.push([el.dataset.term, el.textContent]);

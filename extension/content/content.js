@@ -38,6 +38,7 @@
     busy: 0, // batches queued or waiting for the service
     timings: { startMs: performance.now(), walkMs: 0, requestMs: 0, serviceMs: 0, anchorMs: 0, markMs: 0, batches: 0, sentChars: 0, anchoredByQuote: 0, dropped: 0 },
     lastError: null,
+    paused: false, // switched off for this tab by the keyboard command (until toggled or reloaded)
   };
 
   function now() {
@@ -203,6 +204,7 @@
       searchUrl: (word, lang) => S.searchLink(state.settings.searchUrl, word, lang),
       onKnown: markKnown,
       cssText: state.tooltipCss,
+      hoverDelay: state.settings.hoverDelay,
     });
   }
 
@@ -277,11 +279,12 @@
       const next = S.migrate(changes.settings.newValue);
       state.settings = next;
       const wasOn = state.running;
-      const isOn = shouldRun(next);
+      const isOn = shouldRun(next) && !state.paused;
       const redo = ["serviceUrl", "serviceToken", "level", "firstOnly", "discover"].some((k) => old[k] !== next[k]);
+      const retip = ["definitionLang", "hoverDelay", "searchUrl"].some((k) => old[k] !== next[k]);
       if (wasOn && (!isOn || redo)) stop();
       if (isOn && (!wasOn || redo)) start();
-      else if (isOn && old.definitionLang !== next.definitionLang && state.tooltip) attachTooltip();
+      else if (isOn && retip && state.tooltip) attachTooltip();
     }
   }
 
@@ -302,6 +305,14 @@
     };
   }
 
+  /** The keyboard command or the popup: highlights off for this tab, or on again (not stored). */
+  function toggleHighlights() {
+    state.paused = !state.paused;
+    if (state.paused && state.running) stop();
+    else if (!state.paused && !state.running && shouldRun(state.settings)) start();
+    return { running: state.running };
+  }
+
   /** The service answers again (the worker says so): a page its failure left unmarked annotates now. */
   function serviceBack() {
     if (state.running && state.lastError) {
@@ -312,7 +323,7 @@
   }
 
   async function main() {
-    M.listen({ pageInfo, serviceBack });
+    M.listen({ pageInfo, serviceBack, toggleHighlights });
     const [settings, known] = await Promise.all([S.load(), S.loadKnown()]);
     state.settings = settings;
     state.known = new Set(known);

@@ -55,7 +55,7 @@
     const el = doc.createElement(TAG);
     if (piece.candidate) setCandidate(el, piece.candidate);
     else el.setAttribute("data-term", piece.term);
-    el.setAttribute("tabindex", piece.first ? "0" : "-1");
+    el.setAttribute("tabindex", piece.first ? "0" : "-1"); // the tooltip then makes all but one -1
     middle.parentNode.replaceChild(el, middle);
     el.appendChild(middle);
   }
@@ -110,14 +110,20 @@
     return removed;
   }
 
+  /**
+   * A highlight's first piece: tabindex="0" as marked, or data-tadoru-stop once the tooltip made
+   * the highlights one Tab stop (shared/tooltip.js, "roving focus").
+   */
+  const FIRST = ':is([tabindex="0"], [data-tadoru-stop])';
+
   /** The distinct annotations currently marked (pieces after the first, and candidates, are not counted). */
   function countMarks(rootNode) {
-    return rootNode.querySelectorAll(`${TAG}[tabindex="0"]:not([data-candidate])`).length;
+    return rootNode.querySelectorAll(`${TAG}${FIRST}:not([data-candidate])`).length;
   }
 
   /** The distinct candidates currently marked. */
   function countCandidates(rootNode) {
-    return rootNode.querySelectorAll(`${TAG}[tabindex="0"][data-candidate]`).length;
+    return rootNode.querySelectorAll(`${TAG}${FIRST}[data-candidate]`).length;
   }
 
   /** Remove every candidate mark (the reader switched them off). */

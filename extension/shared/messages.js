@@ -46,6 +46,9 @@
         host: "string", enabled: "boolean", running: "boolean", count: "number", contentType: "string?", url: "string?",
       },
     },
+    // worker (the keyboard command) or popup → content script of a tab: highlights off, or on
+    // again, for this tab only (issue 15 #3); answers whether they are on now.
+    toggleHighlights: { request: {}, result: { running: "boolean" } },
     // worker → content script of every tab: the service answers again after failing; a page
     // left unmarked by the failure annotates now, without a reload (issue 15 #7).
     serviceBack: { request: {}, result: {} },

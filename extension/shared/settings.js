@@ -4,7 +4,7 @@
  * Stored in `chrome.storage.local` under two keys so that a click on "I know this" does not
  * rewrite (and re-broadcast) the settings:
  *   settings: {version, serviceUrl, serviceToken, level, definitionLang, firstOnly, siteMode, sites,
- *              arxivReader, discover, searchUrl}
+ *              arxivReader, discover, searchUrl, hoverDelay}
  *   known:    {version, ids: [term ids]}
  * Every read goes through `migrate()`, which upgrades an older stored version one step at a
  * time and replaces any value that is not valid with its default, so no part of the extension
@@ -39,6 +39,7 @@
     // fields get 0.43 candidates per 1,000 characters (target 0.3); README, "Words Tadoru does
     // not know yet".
     discover: false,
+    hoverDelay: 250, // ms the pointer rests on a highlight before its card opens
     searchUrl: "", // where a candidate's "Search" goes, with {q} for the word; "" = Wikipedia in the page's language
   });
 
@@ -46,6 +47,7 @@
     level: [1, 2, 3],
     definitionLang: ["auto", "ja", "en"],
     siteMode: ["all", "listed"],
+    hoverDelay: [0, 150, 250, 500, 800],
   });
 
   /** A service URL without trailing slash, or null when it is not an http(s) URL. */
@@ -154,6 +156,7 @@
     out.sites = normalizeHosts(s.sites);
     out.arxivReader = typeof s.arxivReader === "boolean" ? s.arxivReader : DEFAULTS.arxivReader;
     out.discover = typeof s.discover === "boolean" ? s.discover : DEFAULTS.discover;
+    out.hoverDelay = CHOICES.hoverDelay.includes(Number(s.hoverDelay)) ? Number(s.hoverDelay) : DEFAULTS.hoverDelay;
     const searchUrl = normalizeSearchUrl(s.searchUrl);
     out.searchUrl = searchUrl === null ? DEFAULTS.searchUrl : searchUrl;
     return out;

@@ -20,7 +20,9 @@
  *                                     //   button); the caller un-highlights the term
  *     cssText: "...",                 // the stylesheet put inside the shadow root, as text
  *     cssUrl: "...",                  //   …or as a URL (give one of them; tooltip.css is it)
- *     linkTarget: "_blank"            // optional: target of the term-page link (default "_blank")
+ *     linkTarget: "_blank",           // optional: target of the term-page link (default "_blank")
+ *     hoverDelay: 250                 // optional: ms the pointer rests on a highlight before its card
+ *                                     //   opens (default 250; 0 opens at once; focus and clicks never wait)
  *   }) -> { open(el), close(), destroy() }
  *
  *   tip.open(el)   open the card of a <tadoru-term> element (as a click would: it stays open)
@@ -37,7 +39,13 @@
  * builds on (data-head: a button that traces into that card, with Back) and a search link for
  * the word in the page's language (data-lang).
  *
- * Behaviour: the tooltip opens on mouseenter and on focus of a <tadoru-term>; a click or Enter
+ * Keyboard (issue 15 #3): the page's highlights are ONE Tab stop (roving focus): the first
+ * piece of each highlight is marked data-tadoru-stop, only the current one has tabindex="0";
+ * arrow keys or j/k move between highlights (Home/End: first/last), Enter opens the card, Esc
+ * closes it, Tab leaves the highlights.  Each highlight has role="button", aria-haspopup="dialog"
+ * and its text as its name (a candidate's name adds "no card yet").
+ *
+ * Behaviour: the tooltip opens when the pointer rests on a <tadoru-term> (hoverDelay) and on focus of one; a click or Enter
  * opens it and keeps it open (Enter also moves focus into it, so Tab reaches its buttons); Esc
  * closes it (and gives focus back to the term). Moving the pointer away closes an unpinned
  * tooltip after a short delay. It shows both preferred labels, the definition in `lang`, the
@@ -77,6 +85,8 @@
   var CANDIDATE = "\u0000candidate";  // currentId while a candidate's card is shown (never a term id)
   var HOST = "tadoru-tooltip";
   var CLOSE_DELAY = 300;
+  var HOVER_DELAY = 250;
+  var STOP = "data-tadoru-stop";
   var GAP = 6;
   var MARGIN = 8;
 
@@ -85,14 +95,14 @@
       level: "Level", levels: { 1: "everyday", 2: "practitioner", 3: "specialist" },
       deeper: "Builds on", related: "Related", back: "Back", known: "I know this",
       page: "Term page", loading: "Loading…", error: "Could not load this term.", close: "Close", retry: "Retry",
-      dialog: "Term", noCard: "Tadoru has no card for this word yet.", standsFor: "This page spells it out as",
+      dialog: "Term", unknownWord: "no card yet", noCard: "Tadoru has no card for this word yet.", standsFor: "This page spells it out as",
       kindOf: "A kind of", coined: "It looks like a technical name or abbreviation.", search: "Search the web"
     },
     ja: {
       level: "レベル", levels: { 1: "一般", 2: "実務", 3: "専門" },
       deeper: "前提となる用語", related: "関連", back: "戻る", known: "知っている",
       page: "用語のページ", loading: "読み込み中…", error: "この用語を読み込めませんでした。", close: "閉じる", retry: "再試行",
-      dialog: "用語", noCard: "この語のカードは Tadoru にまだありません。", standsFor: "このページでの正式な名前",
+      dialog: "用語", unknownWord: "カードはまだありません", noCard: "この語のカードは Tadoru にまだありません。", standsFor: "このページでの正式な名前",
       kindOf: "もとになる用語", coined: "技術的な名前か略語のようです。", search: "ウェブで検索"
     }
   };
@@ -131,6 +141,8 @@
     var other = lang === "ja" ? "en" : "ja";
     var words = WORDS[lang];
     var linkTarget = typeof opts.linkTarget === "string" ? opts.linkTarget : "_blank";
+    var hoverDelay = typeof opts.hoverDelay === "number" && opts.hoverDelay >= 0 ? opts.hoverDelay : HOVER_DELAY;
+    var hoverTimer = 0;
 
     var cache = new Map();
     var host = null;
@@ -515,21 +527,105 @@
       }
     }
 
+    // ------------------------------------------------------------------ roving focus
+
+    var current = null;  // the one highlight that is a Tab stop
+
+    /** The first pieces of the highlights, in document order (new ones are adopted first). */
+    function stops() {
+      adopt();
+      return Array.prototype.slice.call(root.querySelectorAll(TERM + "[" + STOP + "]"));
+    }
+
+    /**
+     * Make highlights added since the last look part of the one Tab stop: a first piece (marked
+     * tabindex="0" by whoever made it) becomes a stop with tabindex="-1", a role and a name.
+     */
+    function adopt() {
+      var fresh = root.querySelectorAll(TERM + '[tabindex="0"]:not([' + STOP + "])");
+      for (var i = 0; i < fresh.length; i++) {
+        var el = fresh[i];
+        el.setAttribute(STOP, "");
+        el.setAttribute("role", "button");
+        el.setAttribute("aria-haspopup", "dialog");
+        if (el.hasAttribute("data-candidate")) {
+          el.setAttribute("aria-label", (el.textContent || "") + " (" + words.unknownWord + ")");
+        }
+        if (el !== current) el.setAttribute("tabindex", "-1");
+      }
+      if (!current || !current.isConnected) {
+        current = root.querySelector(TERM + "[" + STOP + "]");
+        if (current) current.setAttribute("tabindex", "0");
+      }
+    }
+
+    function makeCurrent(el) {
+      if (current && current !== el && current.isConnected) current.setAttribute("tabindex", "-1");
+      current = el;
+      el.setAttribute("tabindex", "0");
+    }
+
+    function stopOf(t) {
+      if (t.hasAttribute(STOP)) return t;
+      var all = stops();
+      var id = t.getAttribute("data-term");
+      for (var i = all.length - 1; i >= 0; i--) {  // the piece's own first piece: the last stop before it
+        if (all[i].getAttribute("data-term") === id &&
+            (all[i].compareDocumentPosition(t) & 4 /* FOLLOWING */)) return all[i];
+      }
+      return t;
+    }
+
+    var observer = null;
+    if (typeof win.MutationObserver === "function") {
+      var pending = false;
+      observer = new win.MutationObserver(function () {
+        if (pending) return;
+        pending = true;
+        win.setTimeout(function () { pending = false; if (!destroyed) adopt(); }, 0);
+      });
+      observer.observe(root.nodeType === 9 ? root.documentElement : root, { childList: true, subtree: true });
+    }
+    adopt();
+
+    function move(from, key) {
+      var all = stops();
+      var k = all.indexOf(stopOf(from));
+      var next = key === "Home" ? 0 : key === "End" ? all.length - 1
+        : (key === "ArrowRight" || key === "ArrowDown" || key === "j") ? k + 1 : k - 1;
+      if (next < 0 || next >= all.length || next === k) return false;
+      makeCurrent(all[next]);
+      all[next].focus();
+      return true;
+    }
+
+    function cancelHover() {
+      if (hoverTimer) win.clearTimeout(hoverTimer);
+      hoverTimer = 0;
+    }
+
     listen(root, "mouseover", function (e) {
       var t = termOf(e.target);
       if (!t) return;
-      if (t === anchor) { cancelClose(); return; }
+      if (t === anchor) { cancelClose(); cancelHover(); return; }
       if (pinned && isOpen()) return;
-      open(t, { pin: false });
+      cancelHover();
+      if (!hoverDelay) { open(t, { pin: false }); return; }
+      hoverTimer = win.setTimeout(function () {
+        hoverTimer = 0;
+        if (!destroyed && !(pinned && isOpen())) open(t, { pin: false });
+      }, hoverDelay);
     });
     listen(root, "mouseout", function (e) {
       var t = termOf(e.target);
+      if (t && hoverTimer && !(e.relatedTarget && t.contains(e.relatedTarget))) cancelHover();
       if (!t || t !== anchor || pinned) return;
       if (e.relatedTarget && (t.contains(e.relatedTarget) || e.relatedTarget === host)) return;
       scheduleClose();
     });
     listen(root, "focusin", function (e) {
       var t = termOf(e.target);
+      if (t) makeCurrent(stopOf(t));
       if (t && t !== anchor && t !== refocusing) open(t, { pin: false });
     });
     listen(root, "focusout", function (e) {
@@ -540,14 +636,18 @@
     });
     listen(root, "click", function (e) {
       var t = termOf(e.target);
-      if (t) open(t, { pin: true });
+      if (t) { cancelHover(); open(t, { pin: true }); }
     });
     listen(root, "keydown", function (e) {
-      if (e.key !== "Enter") return;
       var t = termOf(e.target);
-      if (!t) return;
-      e.preventDefault();
-      open(t, { pin: true, focus: true });
+      if (!t || e.altKey || e.ctrlKey || e.metaKey) return;
+      if (e.key === "Enter" || e.key === " ") {
+        e.preventDefault();
+        open(t, { pin: true, focus: true });
+      } else if (["ArrowRight", "ArrowDown", "ArrowLeft", "ArrowUp", "Home", "End", "j", "k"].indexOf(e.key) >= 0) {
+        e.preventDefault();  // the page does not scroll: focus moves (and scrolls it into view)
+        move(t, e.key);
+      }
     });
     listen(doc, "keydown", onKeydown);
     listen(doc, "pointerdown", function (e) {
@@ -566,6 +666,8 @@
       close: close,
       destroy: function () {
         destroyed = true;
+        cancelHover();
+        if (observer) observer.disconnect();
         close();
         listeners.forEach(function (l) { l[0].removeEventListener(l[1], l[2], l[3]); });
         listeners = [];

@@ -16,9 +16,27 @@
    * `data-i18n="key"` sets textContent; `data-i18n-attr="attr:key;attr:key"` sets attributes.
    * The document's `lang` follows the browser's language.
    */
+  /**
+   * A message as the element's text, with `backticked` parts (command names, file names) shown
+   * as <code>; built node by node with textContent, never parsed as markup.
+   */
+  function showMessage(el, message) {
+    const parts = String(message).split("`");
+    if (parts.length < 3 || parts.length % 2 === 0) {
+      el.textContent = message;
+      return;
+    }
+    el.replaceChildren(...parts.map((part, i) => {
+      if (i % 2 === 0) return el.ownerDocument.createTextNode(part);
+      const code = el.ownerDocument.createElement("code");
+      code.textContent = part;
+      return code;
+    }));
+  }
+
   function localize(doc) {
     doc.documentElement.lang = chrome.i18n.getUILanguage().toLowerCase().startsWith("ja") ? "ja" : "en";
-    for (const el of doc.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+    for (const el of doc.querySelectorAll("[data-i18n]")) showMessage(el, t(el.dataset.i18n));
     for (const el of doc.querySelectorAll("[data-i18n-attr]")) {
       for (const pair of el.dataset.i18nAttr.split(";")) {
         const [attr, key] = pair.split(":").map((x) => x.trim());

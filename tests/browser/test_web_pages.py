@@ -70,7 +70,9 @@ def test_paste_japanese_and_english_then_hover_and_follow_a_deeper_term(page, li
     assert page.locator('tadoru-term[data-term="fine-tuning"]').first.inner_text() == "ファインチューニング"
     assert "large-language-model" in found and "lora" in found
     assert page.locator('tadoru-term[data-term="lora"]').count() == 2
-    assert all(m.get_attribute("tabindex") == "0" for m in marks.all())
+    # One Tab stop for all of them (roving focus), each a button with its text as its name.
+    assert [m.get_attribute("tabindex") for m in marks.all()].count("0") == 1
+    assert all(m.get_attribute("role") == "button" for m in marks.all())
     # the sidebar lists each term once
     assert page.locator('.found-terms li[data-term="lora"]').count() == 1
 
@@ -183,6 +185,53 @@ def test_keyboard_reaches_highlights_enter_opens_esc_closes(page, live_server):
     page.keyboard.press("Escape")
     page.wait_for_function("() => getComputedStyle(document.querySelector('tadoru-tooltip')).display === 'none'")
     assert page.evaluate("document.activeElement.tagName") == "TADORU-TERM"
+
+
+def test_highlights_are_one_tab_stop_and_arrows_move_between_them(page, live_server):
+    """Issue 15 #3: 70 highlights must not be 70 Tab stops; arrows, j/k, Home/End move; Tab leaves."""
+    paste(page, live_server, EN_PARAGRAPH + "\n\n" + JA_PARAGRAPH, lang="en")
+    marks = page.locator("#tadoru-result tadoru-term")
+    count = marks.count()
+    assert count >= 6
+    terms = [m.get_attribute("data-term") for m in marks.all()]
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    focused = []
+    for _ in range(count + 12):  # Tab through the whole page from its top
+        page.keyboard.press("Tab")
+        focused.append(page.evaluate("document.activeElement.localName"))
+    assert focused.count("tadoru-term") == 1, focused
+    assert "textarea" in focused  # the walk went on past the highlights, to the form
+    # Back on the highlights: arrows and j/k walk them in order, the card follows.
+    marks.first.focus()
+    active = "document.activeElement.getAttribute('data-term')"
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate(active) == terms[1]
+    page.keyboard.press("j")
+    assert page.evaluate(active) == terms[2]
+    page.keyboard.press("k")
+    assert page.evaluate(active) == terms[1]
+    page.locator(f"{TOOLTIP} .tadoru-card[data-term='{terms[1]}'] .tadoru-definition").wait_for()
+    page.keyboard.press("End")
+    assert page.evaluate(active) == terms[-1]
+    assert page.evaluate("document.activeElement.getAttribute('tabindex')") == "0"
+    assert [m.get_attribute("tabindex") for m in marks.all()].count("0") == 1  # the stop moved with focus
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => getComputedStyle(document.querySelector('tadoru-tooltip')).display === 'none'")
+    page.keyboard.press("Tab")  # leaves the highlights
+    assert page.evaluate("document.activeElement.localName") != "tadoru-term"
+
+
+def test_the_card_waits_for_the_pointer_to_rest(page, live_server):
+    paste(page, live_server, EN_PARAGRAPH, lang="en")
+    first = page.locator("#tadoru-result tadoru-term").first
+    box = first.bounding_box()
+    page.mouse.move(box["x"] + 2, box["y"] + box["height"] / 2)
+    page.mouse.move(0, 0)  # passing over on the way elsewhere opens nothing
+    page.wait_for_timeout(400)
+    assert page.evaluate("!document.querySelector('tadoru-tooltip') || "
+                         "getComputedStyle(document.querySelector('tadoru-tooltip')).display === 'none'")
+    first.hover()  # resting on it does
+    page.locator(f"{TOOLTIP} .tadoru-definition").wait_for()
 
 
 def test_i_know_this_unmarks_the_term_and_is_remembered(page, live_server):

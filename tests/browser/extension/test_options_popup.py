@@ -108,7 +108,7 @@ def test_popup_switches_the_site_off_and_on(ext, pages_url, live_server):
     page.wait_for_function("() => !document.querySelector('tadoru-term')")
     assert ext.settings()["sites"] == ["127.0.0.1"]
     popup.check("#site-toggle")
-    page.wait_for_function(f"() => document.querySelectorAll('tadoru-term[data-term][tabindex=\"0\"]').length === {info['count']}")
+    page.wait_for_function(f"() => document.querySelectorAll('tadoru-term[data-term][data-tadoru-stop]').length === {info['count']}")
     assert ext.settings()["sites"] == []
 
 
