@@ -440,6 +440,12 @@ async function knownAdd({ id }) {
   return { known: await write };
 }
 
+async function knownRemove({ id }) {
+  const write = knownWrites.then(() => Settings.removeKnown(id));
+  knownWrites = write.catch(() => {});
+  return { known: await write };
+}
+
 let tooltipCssText = null;
 async function tooltipCss() {
   if (tooltipCssText === null) {
@@ -669,7 +675,7 @@ chrome.tabs.onUpdated.addListener((tabId, change, tab) => {
   if (url) autoOpenArxiv(tabId, url).catch(() => {});
 });
 
-self.TadoruMessages.listen({ annotate, term, status, knownAdd, tooltipCss, pageReport, openPdf });
+self.TadoruMessages.listen({ annotate, term, status, knownAdd, knownRemove, tooltipCss, pageReport, openPdf });
 
 // A new service URL: forget cards and health of the old one.
 chrome.storage.onChanged.addListener((changes, area) => {

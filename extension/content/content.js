@@ -227,9 +227,15 @@
   }
 
   async function markKnown(id) {
+    const card = state.cards.get(id);
     forget([id]); // at once on this page; other tabs follow through storage.onChanged
     state.known.add(id);
     await M.send("knownAdd", { id });
+    const lang = S.definitionLang(state.settings.definitionLang, chrome.i18n.getUILanguage());
+    const label = (card && card.label && (card.label[lang] || card.label.en)) || id;
+    globalThis.TadoruUndo.offer(document, label, lang, () => {
+      M.send("knownRemove", { id }).catch(reportError); // every tab marks it again (onStorageChanged)
+    });
   }
 
   function forget(ids) {
@@ -271,8 +277,16 @@
     if (changes.known) {
       const next = new Set(S.knownFromChange(changes.known));
       const added = Array.from(next).filter((id) => !state.known.has(id));
+      const removed = Array.from(state.known).filter((id) => !next.has(id));
       state.known = next;
-      if (added.length && state.running) forget(added);
+      if (removed.length && state.running) {
+        // A term the reader no longer knows (Options, or Undo) is highlighted again: annotate
+        // the page anew, since its places were never marked.
+        stop();
+        start();
+      } else if (added.length && state.running) {
+        forget(added);
+      }
     }
     if (changes.settings) {
       const old = state.settings;

@@ -33,6 +33,8 @@
     },
     // content → worker: "I know this" was clicked in the tooltip.
     knownAdd: { request: { id: "string" }, result: { known: "array" } },
+    // content → worker: "Undo" after "I know this" (the term is highlighted again everywhere).
+    knownRemove: { request: { id: "string" }, result: { known: "array" } },
     // content → worker: the tooltip's stylesheet text (read from the extension package).
     tooltipCss: { request: {}, result: { css: "string" } },
     // content → worker: how many highlights this page has now, and how long the work took.
