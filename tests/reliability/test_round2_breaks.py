@@ -133,8 +133,11 @@ def test_the_paste_form_refuses_a_post_another_site_made(live_server, headers):
 def test_the_paste_form_answers_its_own_page_and_non_browser_clients(live_server, headers):
     origin = {"Origin": live_server.url} if headers.get("Sec-Fetch-Site") == "same-origin" else {}
     body = urlencode({"text": "LoRA adapts a model.", "level": "1"}).encode()
-    status, _h, page = _request(live_server.url, "POST", "/?lang=en", body=body,
-                                headers={"Content-Type": "application/x-www-form-urlencoded", **headers, **origin})
+    status, answer_headers, _page = _request(live_server.url, "POST", "/?lang=en", body=body,
+                                             headers={"Content-Type": "application/x-www-form-urlencoded", **headers,
+                                                      **origin})
+    assert status == 303  # Post/Redirect/Get (issue 15): the result has a page of its own
+    status, _h, page = _request(live_server.url, "GET", urlsplit(answer_headers["location"]).path)
     assert status == 200 and b'data-term="lora"' in page
 
 
