@@ -22,6 +22,7 @@ from tadoru.lexicon.model import Lexicon
 from tadoru.matcher import LIBRARY_CATEGORY, MAX_CANDIDATES, MAX_GROWTH, Candidate, CompiledLexicon, resolve_overlaps
 from tadoru.options import ReaderOptions
 from tadoru.text.normalize import warm_up
+from tadoru.text.sections import Sections, page_sections, text_sections
 from tadoru.text.visible import VisibleText, visible_text
 
 #: An ambiguous word counts as jargon when this many distinct unambiguous terms stand within
@@ -100,6 +101,31 @@ class Annotated(Sequence[Annotation]):
         return document
 
 
+def apply_density(annotations: list[Annotation], sections: Sections, density: str) -> list[Annotation]:
+    """The occurrences ``density`` keeps (docs/ARCHITECTURE.md, "Density"): none in a quiet part
+    (headings, furniture, URLs); then under ``calm`` one per term and section, under ``first`` one
+    per term.  ``all`` keeps every one and never comes here."""
+    out: list[Annotation] = []
+    seen: set[object] = set()
+    calm = density == "calm"
+    for a in annotations:
+        if sections.is_quiet(a.start, a.end):
+            continue
+        key: object = (sections.section_of(a.start), a.term) if calm else a.term
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(a)
+    return out
+
+
+def sections_of(annotated: Annotated, breaks: Sequence[int] = ()) -> Sections:
+    """The sections of what was annotated: a page's from its elements, a text's from its lines."""
+    if annotated.page is not None:
+        return page_sections(annotated.page)
+    return text_sections(annotated.text, breaks)
+
+
 def detect_lang(text: str) -> str:
     """``"ja"`` when the text is Japanese prose (even with English terms in it), else ``"en"``."""
     sample = text[:_LANG_SAMPLE]
@@ -147,8 +173,9 @@ class Annotator:
         """Annotations of ``text``, ordered by ``start``, never overlapping, with the language used.
 
         ``options`` (or the same fields as keywords: ``lang``, ``known``, ``level``,
-        ``first_only``) say what the reader wants: ``known`` holds concept ids (or labels) the
-        reader knows, ``level`` hides terms below it, ``first_only`` keeps first occurrences.
+        ``density``) say what the reader wants: ``known`` holds concept ids (or labels) the
+        reader knows, ``level`` hides terms below it, ``density`` says how many occurrences
+        (docs/ARCHITECTURE.md, "Density").
         ``breaks`` are sorted offsets no term may span (paragraph and page edges of a text
         that came from a layout, such as a PDF's: ``tadoru.pdf``).
         """
@@ -158,6 +185,8 @@ class Annotator:
         known_found: dict[str, int] = {}
         with cyclic_gc_paused():
             annotations, cut = self._annotate(text, breaks, opts, known_found)
+            if opts.density != "all":
+                annotations = apply_density(annotations, text_sections(text, breaks), opts.density)
         return Annotated(text, annotations, resolve_lang(text, opts.lang), None, known_found, cut)
 
     def annotate_html(self, html: str | bytes, options: ReaderOptions | None = None, **kwargs: Any) -> Annotated:
@@ -170,9 +199,12 @@ class Annotator:
         with cyclic_gc_paused():
             page = visible_text(html)
             annotations, cut = self._annotate(page.text, page.breaks, opts, known_found)
+            if opts.density != "all":
+                annotations = apply_density(annotations, page_sections(page), opts.density)
         return Annotated(page.text, annotations, resolve_lang(page.text, opts.lang), page, known_found, cut)
 
-    def for_reader(self, everything: Annotated, options: ReaderOptions | None = None) -> Annotated:
+    def for_reader(self, everything: Annotated, options: ReaderOptions | None = None, *,
+                   sections: Sections | None = None) -> Annotated:
         """``everything`` (annotated with the default options) as the reader ``options`` describe
         would have had it: the same annotations, known terms counted, as ``annotate_text(text,
         options)`` returns.  For surfaces that need both views of one text (``tadoru.discover``
@@ -180,10 +212,9 @@ class Annotator:
         """
         opts = options or ReaderOptions()
         known_ids = self.resolve_known(opts.known)
-        level, first_only = opts.level, opts.first_only
+        level = opts.level
         concepts = self.lexicon.concepts
         known_found: dict[str, int] = {}
-        seen: set[str] = set()
         out: list[Annotation] = []
         for a in everything.annotations:
             if concepts[a.term].level < level:
@@ -191,11 +222,9 @@ class Annotator:
             if a.term in known_ids:
                 known_found[a.term] = known_found.get(a.term, 0) + 1
                 continue
-            if first_only:
-                if a.term in seen:
-                    continue
-                seen.add(a.term)
             out.append(a)
+        if opts.density != "all":
+            out = apply_density(out, sections or sections_of(everything), opts.density)
         return Annotated(everything.text, out, resolve_lang(everything.text, opts.lang), everything.page, known_found,
                          everything.truncated_at)
 
@@ -209,7 +238,8 @@ class Annotator:
             return [], None
         core = self.compiled.core
         if core is not None:
-            fast = core.annotate(text, breaks, self._known_indices(opts.known), opts.level, opts.first_only,
+            # Every occurrence: density is decided afterwards, on the page's sections (apply_density).
+            fast = core.annotate(text, breaks, self._known_indices(opts.known), opts.level, False,
                                  known_found, self.compiled.word_edges, acronym_in_name, Annotation,
                                  MAX_CANDIDATES, MAX_GROWTH * len(text) + 1024, CONTEXT_WINDOW, CONTEXT_MIN_TERMS)
             if fast is not None:
@@ -245,10 +275,9 @@ class Annotator:
 
     def _for_reader(self, text: str, chosen: list[Candidate], opts: ReaderOptions,
                     known_found: dict[str, int]) -> list[Annotation]:
-        """The reader's filters; ``known_found`` collects the known terms the text holds (counted)."""
+        """The reader's filters but density; ``known_found`` collects the known terms the text holds (counted)."""
         known_ids = self.resolve_known(opts.known)
-        level, first_only = opts.level, opts.first_only
-        seen: set[str] = set()
+        level = opts.level
         out: list[Annotation] = []
         concepts = self.lexicon.concepts
         for c in chosen:
@@ -257,10 +286,6 @@ class Annotator:
             if c.concept in known_ids:
                 known_found[c.concept] = known_found.get(c.concept, 0) + 1
                 continue
-            if first_only:
-                if c.concept in seen:
-                    continue
-                seen.add(c.concept)
             out.append(Annotation(c.start, c.end, text[c.start : c.end], c.concept))
         return out
 

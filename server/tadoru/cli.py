@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from tadoru import fastcore
-from tadoru.options import LANG_CHOICES, LEVELS
+from tadoru.options import DENSITY_CHOICES, LANG_CHOICES, LEVELS
 from tadoru.text.printable import printable
 from tadoru.version import __version__
 
@@ -78,7 +78,8 @@ def main() -> None:
 @click.option("--known", "known_file", type=click.Path(dir_okay=False), help="Known-terms JSON file (the extension's export): these terms are not highlighted.")
 @click.option("--level", type=click.Choice([str(n) for n in LEVELS]), default="1", show_default=True, callback=lambda _c, _p, v: int(v), help="Hide terms below this level (1 shows all).")
 @click.option("--lang", type=click.Choice(LANG_CHOICES), default="auto", show_default=True, help="Language of the text (auto detects Japanese or English per document).")
-@click.option("--first-only", is_flag=True, help="Mark only the first occurrence of each term.")
+@click.option("--density", type=click.Choice(DENSITY_CHOICES), default=None, help="How many occurrences to mark: calm (default) once per section and never in headings, navigation, bylines or URLs; first once per page, from the article body; all every one.")
+@click.option("--first-only", is_flag=True, help="The old name of --density first.")
 @click.option("--discover", is_flag=True, help="Also mark words Tadoru does not know yet (dashed: defined in the page, coined names, compounds on a known term).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Worker processes for a batch (default: number of cores).")
 @click.option("--server", "server_url", help="Annotate through a running Tadoru service at this URL instead of in-process.")
@@ -91,7 +92,8 @@ def main() -> None:
 @click.option("--follow-symlinks", is_flag=True, help="Read pages that symbolic links in a folder lead to outside it (by default they are listed and skipped).")
 @click.option("--remote-resources", is_flag=True, help="Let the copies load images and styles that were not saved with a page from their servers (by default a copy fetches nothing when opened).")
 def annotate(paths: tuple[str, ...], out_dir: str | None, as_json: bool, force_html: bool, fmt: str | None,
-             known_file: str | None, level: int, lang: str, first_only: bool, discover: bool, jobs: int | None,
+             known_file: str | None, level: int, lang: str, density: str | None, first_only: bool, discover: bool,
+             jobs: int | None,
              server_url: str | None, dask: str | None, chunk_size: int, corpus_format: str, force: bool,
              quiet: bool, lexicon_dirs: tuple[str, ...], follow_symlinks: bool, remote_resources: bool) -> None:
     """Annotate text, saved pages or corpora.
@@ -110,14 +112,16 @@ def annotate(paths: tuple[str, ...], out_dir: str | None, as_json: bool, force_h
         if len(paths) > 1:
             raise click.UsageError("give one file (or -) without --out; use --out DIR for several pages")
         _annotate_one(paths[0] if paths else "-", force_html=force_html, lang=lang, known=known,
-                      level=level, first_only=first_only, discover=discover, lexicon_dirs=lexicon_dirs)
+                      level=level, density=density, first_only=first_only, discover=discover,
+                      lexicon_dirs=lexicon_dirs)
         return
     if not paths:
         raise click.UsageError("name at least one file or folder to annotate")
     from tadoru.batch.run import BatchError, BatchOptions, run_batch
 
     options = BatchOptions(out_dir=Path(out_dir), fmt=fmt, known=tuple(known), level=level, lang=lang,
-                           first_only=first_only, discover=discover, jobs=jobs, server_url=server_url, force=force,
+                           density=density or "", first_only=first_only, discover=discover, jobs=jobs,
+                           server_url=server_url, force=force,
                            quiet=quiet, lexicon_dirs=lexicon_dirs, offline=not remote_resources,
                            follow_symlinks=follow_symlinks, dask=dask, chunk_size=chunk_size,
                            corpus_format=corpus_format)
@@ -129,7 +133,7 @@ def annotate(paths: tuple[str, ...], out_dir: str | None, as_json: bool, force_h
 
 
 def _annotate_one(path: str, *, force_html: bool, lang: str, known: list[str], level: int,
-                  first_only: bool, discover: bool, lexicon_dirs: tuple[str, ...]) -> None:
+                  density: str | None, first_only: bool, discover: bool, lexicon_dirs: tuple[str, ...]) -> None:
     from tadoru.batch.worker import MAX_PDF_BYTES
     from tadoru.options import OptionError, ReaderOptions
     from tadoru.pages.reader import DEFAULT_LIMITS, PageError, PageLimits, read_page, read_raw
@@ -137,8 +141,8 @@ def _annotate_one(path: str, *, force_html: bool, lang: str, known: list[str], l
     from tadoru.text.visible import HtmlTooDeep
 
     try:
-        options = ReaderOptions.from_kwargs(lang=lang, known=known, level=level, first_only=first_only,
-                                            discover=discover)
+        options = ReaderOptions.from_kwargs(lang=lang, known=known, level=level, density=density,
+                                            first_only=first_only, discover=discover)
     except OptionError as exc:
         raise click.UsageError(str(exc)) from None
     name = "<stdin>" if path == "-" else path

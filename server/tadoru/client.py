@@ -55,7 +55,7 @@ class TadoruClient:
     def annotate_pdf(self, data: bytes, options: ReaderOptions | None = None) -> dict[str, Any]:
         """``POST /api/v1/annotate-pdf``: ``{"lang", "pages", "text", "annotations", "terms"}``."""
         opts = options or ReaderOptions()
-        params = {"lang": opts.lang, "level": str(opts.level), "first_only": "true" if opts.first_only else "false"}
+        params = {"lang": opts.lang, "level": str(opts.level), "density": str(opts.density)}
         if opts.known:
             params["known"] = ",".join(opts.known)
         if opts.discover:

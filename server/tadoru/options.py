@@ -16,6 +16,11 @@ from typing import Any
 
 LANG_CHOICES = ("auto", "ja", "en")
 LEVELS = (1, 2, 3)
+#: How many of a term's occurrences are marked (docs/ARCHITECTURE.md, "Density"): ``calm`` once per
+#: section and never in headings or page furniture, ``first`` once in the article body, ``all``
+#: every one.  ``first_only`` is the old name of ``first``.
+DENSITY_CHOICES = ("calm", "first", "all")
+DEFAULT_DENSITY = "calm"
 #: A reader's known list is long (the extension exports thousands) but bounded: every entry is
 #: resolved on every request.
 MAX_KNOWN = 10_000
@@ -56,13 +61,16 @@ class ReaderOptions:
     lang: str = "auto"
     known: tuple[str, ...] = field(default=())
     level: int = 1
+    #: The old name of ``density="first"``; after validation it says whether density is ``first``.
     first_only: bool = False
+    #: ``""`` (not given) becomes ``first`` when ``first_only`` asks, else ``calm``.
+    density: str = ""
     #: Also report candidate terms the lexicon lacks (``tadoru.discover``).  The annotator itself
     #: ignores it: the surfaces that show candidates ask ``tadoru.discover`` for them.
     discover: bool = False
 
     #: The fields in the order the API documents them.
-    FIELDS = ("lang", "known", "level", "first_only", "discover")
+    FIELDS = ("lang", "known", "level", "density", "first_only", "discover")
 
     def __post_init__(self) -> None:
         _check_lang(self.lang)
@@ -72,6 +80,14 @@ class ReaderOptions:
             value = getattr(self, name)
             if not isinstance(value, bool):
                 raise OptionTypeError(name, f"must be true or false, not {_type_name(value)}")
+        density = self.density
+        if density != "":
+            _check_density(density)
+        if self.first_only and density not in ("", "first"):
+            raise OptionError("first_only", f"is the old name of density=first and conflicts with density={density}")
+        density = density or ("first" if self.first_only else DEFAULT_DENSITY)
+        object.__setattr__(self, "density", density)  # frozen: settled once, here
+        object.__setattr__(self, "first_only", density == "first")
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> ReaderOptions:
@@ -111,6 +127,8 @@ class ReaderOptions:
             raw = args.get(name)
             if raw is not None:
                 values[name] = _bool_from_text(name, raw)
+        if args.get("density") not in (None, ""):
+            values["density"] = str(args["density"]).strip().lower()
         raw_known = getlist("known") if getlist is not None else ([args["known"]] if args.get("known") else [])
         names = [name.strip() for raw in raw_known for name in str(raw).split(",")]
         if any(names):
@@ -120,9 +138,12 @@ class ReaderOptions:
     def with_known(self, known: Iterable[str]) -> ReaderOptions:
         return replace(self, known=tuple(known))
 
+    def with_density(self, density: str) -> ReaderOptions:
+        return replace(self, density=density, first_only=False)
+
     def to_json(self) -> dict[str, Any]:
-        return {"lang": self.lang, "known": list(self.known), "level": self.level, "first_only": self.first_only,
-                "discover": self.discover}
+        return {"lang": self.lang, "known": list(self.known), "level": self.level, "density": self.density,
+                "first_only": self.first_only, "discover": self.discover}
 
 
 def _check_lang(lang: Any) -> None:
@@ -149,6 +170,13 @@ def _check_level(level: Any) -> None:
         raise OptionTypeError("level", f"must be the integer 1, 2 or 3, not {_type_name(level)}")
     if level not in LEVELS:
         raise OptionError("level", f"must be 1, 2 or 3 (got {level})")
+
+
+def _check_density(density: Any) -> None:
+    if not isinstance(density, str):
+        raise OptionTypeError("density", f"must be a string, not {_type_name(density)}")
+    if density not in DENSITY_CHOICES:
+        raise OptionError("density", f"must be one of {', '.join(DENSITY_CHOICES)} (got {density[:40]!r})")
 
 
 def _int_from_text(name: str, raw: Any) -> int:
@@ -180,8 +208,15 @@ def openapi_properties() -> dict[str, Any]:
         "level": {"type": ["integer", "null"], "enum": [*LEVELS, None], "default": 1,
                   "description": "Hide terms below this level (1 everyday, 2 practitioner, 3 specialist). "
                                   "null is the same as 1."},
+        "density": {"type": ["string", "null"], "enum": [*DENSITY_CHOICES, None], "default": DEFAULT_DENSITY,
+                    "description": "How many occurrences are marked: `calm` a term at most once per section (the "
+                                   "text between two headings, or about 2,000 characters) and never in headings, "
+                                   "navigation, header/footer/aside, bylines, tag lists, URLs or code; `first` "
+                                   "once, counted from the article body; `all` every occurrence. null is the same "
+                                   "as calm (or first when first_only is true)."},
         "first_only": {"type": ["boolean", "null"], "default": False,
-                       "description": "Annotate only the first occurrence of each term. null is the same as false."},
+                       "description": "The old name of `density: first` (true conflicts with any other density). "
+                                      "null is the same as false."},
         "discover": {"type": ["boolean", "null"], "default": False,
                      "description": "Also list `candidates`: jargon the lexicon does not have yet (defined in the "
                                     "text, coined acronyms, compounds on a known term), never overlapping an "

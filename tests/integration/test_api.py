@@ -65,10 +65,12 @@ def test_annotate_japanese_text(live_server):
 
 
 def test_annotate_english_text_with_options(live_server):
-    body = post_json(live_server, "/annotate", {"text": EN_TEXT, "lang": "en"}).json()
+    body = post_json(live_server, "/annotate", {"text": EN_TEXT, "lang": "en", "density": "all"}).json()
     assert body["lang"] == "en"
     terms = [a["term"] for a in body["annotations"]]
     assert terms.count("lora") == 2 and "large-language-model" in terms and "fine-tuning" in terms
+    calm = post_json(live_server, "/annotate", {"text": EN_TEXT}).json()  # the default: one section here
+    assert [a["term"] for a in calm["annotations"]] == list(dict.fromkeys(terms))
 
     first = post_json(live_server, "/annotate", {"text": EN_TEXT, "first_only": True}).json()
     assert [a["term"] for a in first["annotations"]].count("lora") == 1
@@ -85,7 +87,7 @@ def test_annotate_html_indexes_the_visible_text(live_server):
     page = ("<!doctype html><html><head><title>LoRA</title><script>var lora = 'LoRA';</script></head>"
             "<body><h1>About <b>LoRA</b></h1><p>It is a <em>fine</em>-tuning method.</p>"
             "<pre>LoRA in code is skipped</pre><p>大規模言語モデルを安く調整する。</p></body></html>")
-    body = post_json(live_server, "/annotate", {"html": page}).json()
+    body = post_json(live_server, "/annotate", {"html": page, "density": "all"}).json()
     visible = "About LoRAIt is a fine-tuning method.大規模言語モデルを安く調整する。"
     assert [a["term"] for a in body["annotations"]][:2] == ["lora", "fine-tuning"]
     for a in body["annotations"]:
@@ -127,6 +129,9 @@ def test_annotate_accepts_json_with_charset_and_nulls(live_server):
     ({"text": "a", "level": 4}, 422, "invalid_field"),
     ({"text": "a", "level": 1.5}, 422, "invalid_field"),
     ({"text": "a", "first_only": "yes"}, 422, "invalid_field"),
+    ({"text": "a", "density": "loud"}, 422, "invalid_field"),
+    ({"text": "a", "density": 2}, 422, "invalid_field"),
+    ({"text": "a", "density": "all", "first_only": True}, 422, "invalid_field"),
     ({"text": "a", "frist_only": True}, 422, "unknown_field"),
 ])
 def test_annotate_rejects_bad_requests(live_server, payload, status, code):

@@ -29,7 +29,7 @@ def assert_no_overlap(doc: dict, text: str) -> None:
 
 
 def test_english_candidates_of_every_kind(live_server):
-    r = annotate(live_server, text=EN, discover=True)
+    r = annotate(live_server, text=EN, discover=True, density="all")
     assert r.status_code == 200, r.text
     doc = r.json()
     assert_no_overlap(doc, EN)

@@ -57,10 +57,12 @@ def test_a_paper_comes_back_with_pages_boxes_and_cards(live_server, annotator):
 
 def test_reader_options_are_query_parameters(live_server):
     pdf = simple_pdf([["LoRA and LoRA again: fine-tuning with LoRA on a GPU."]])
-    everything = [a["term"] for a in post_pdf(live_server, pdf).json()["annotations"]]
+    everything = [a["term"] for a in post_pdf(live_server, pdf, density="all").json()["annotations"]]
     assert everything.count("lora") == 3
     first = [a["term"] for a in post_pdf(live_server, pdf, first_only="true").json()["annotations"]]
     assert first.count("lora") == 1
+    calm = [a["term"] for a in post_pdf(live_server, pdf).json()["annotations"]]  # the default
+    assert calm == list(dict.fromkeys(everything))
     known = post_pdf(live_server, pdf, known="lora,GPU").json()
     assert {a["term"] for a in known["annotations"]} == {"fine-tuning"}
     assert known["known_found"] == {"lora": 3, "gpu": 1}

@@ -255,6 +255,20 @@ def test_known_terms_are_not_marked_nor_in_the_plan_and_exit_0(tree, tmp_path):
     assert bs.report(with_known)["options"]["known"] == ["gpu", "lora"]
 
 
+def test_density_is_calm_by_default_and_all_on_request(tmp_path):
+    pages = tmp_path / "saved"
+    pages.mkdir()
+    para = "<p>We fine-tune a large language model with LoRA; LoRA keeps the base weights frozen.</p>"
+    (pages / "post.html").write_text(f"<html><body><main><h1>LoRA in practice</h1>{para}<h2>Again</h2>{para}"
+                                     "</main><footer>More about LoRA adapters and GPUs</footer></body></html>", encoding="utf-8")
+    calm, every = tmp_path / "calm", tmp_path / "all"
+    assert bs.run_cli(pages, "--out", calm, "--jobs", "1").returncode == 0
+    assert bs.run_cli(pages, "--out", every, "--jobs", "1", "--density", "all").returncode == 0
+    marked = {d: _terms_marked((d / "post.html").read_text(encoding="utf-8")) for d in (calm, every)}
+    assert marked[calm].count("lora") == 2 and marked[every].count("lora") == 6
+    assert bs.report(calm)["options"]["density"] == "calm" and bs.report(every)["options"]["density"] == "all"
+
+
 def test_level_hides_basic_terms(tree, tmp_path):
     out = tmp_path / "level3"
     proc = bs.run_cli(tree / "articles" / "en", "--out", out, "--level", "3", "--jobs", "1")

@@ -80,10 +80,11 @@ def test_killed_batch_leaves_no_half_written_output_and_resumes(tmp_path):
     third = bs.run_cli(pages, "--out", out, "--jobs", "2")
     assert bs.summary_counts(third.stdout) == {"annotated": 0, "up to date": PAGES, "failed": 0}
     changed = pages / "article-003.html"
-    changed.write_text(changed.read_text(encoding="utf-8").replace("<h1>", "<h1>LoRA: "), encoding="utf-8")
+    changed.write_text(changed.read_text(encoding="utf-8").replace("<p class='lede'>", "<p class='lede'>LoRA: "),
+                       encoding="utf-8")
     fourth = bs.run_cli(pages, "--out", out, "--jobs", "1")
     assert bs.summary_counts(fourth.stdout) == {"annotated": 1, "up to date": PAGES - 1, "failed": 0}
-    assert '<h1><tadoru-term data-term="lora"' in (out / "article-003.html").read_text(encoding="utf-8")
+    assert '<p class="lede"><tadoru-term data-term="lora"' in (out / "article-003.html").read_text(encoding="utf-8")
     # (article-001 and -002 are up to date in ``out`` by now: --force must redo them anyway.)
     again = bs.run_cli(pages / "article-001.html", pages / "article-002.html", "--out", out, "--jobs", "1",
                        "--force")

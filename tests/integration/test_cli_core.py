@@ -62,6 +62,17 @@ def test_known_level_first_only_options(tmp_path):
     assert {a["term"] for a in doc["annotations"]} <= {"lora"}
 
 
+def test_density_options():
+    text = "# LoRA notes\n\nLoRA adapts a model. LoRA is cheap.\n\n## More\n\nWe use LoRA again.\n"
+    def marks(*args: str) -> list[str]:
+        return [a["term"] for a in json.loads(tadoru("annotate", "--json", *args, "-", stdin=text).stdout)["annotations"]]
+    assert marks().count("lora") == 2  # calm: once per section, never in the heading
+    assert marks("--density", "first").count("lora") == marks("--first-only").count("lora") == 1
+    assert marks("--density", "all").count("lora") == 4
+    clash = tadoru("annotate", "--json", "--density", "all", "--first-only", "-", stdin=text)
+    assert clash.returncode == 2 and "first_only" in clash.stderr and "Traceback" not in clash.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -33,7 +33,7 @@ JA_DEFINITIONS = (
 
 
 def found(annotator, text: str, lang: str) -> list[Candidate]:
-    return discover(text, annotator.annotate_text(text, lang=lang), annotator, lang)
+    return discover(text, annotator.annotate_text(text, lang=lang, density="all"), annotator, lang)
 
 
 def by_surface(candidates: list[Candidate], surface: str) -> list[Candidate]:
@@ -186,7 +186,7 @@ def test_a_head_inside_a_longer_word_is_no_head(annotator):
 def all_results(annotator):
     out = []
     for p in load_paragraphs(CANDIDATES):
-        annotated = annotator.annotate_text(p.text, lang=p.lang)
+        annotated = annotator.annotate_text(p.text, lang=p.lang, density="all")
         out.append((p, annotated, discover(p.text, annotated, annotator, p.lang)))
     return out
 

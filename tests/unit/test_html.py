@@ -19,7 +19,7 @@ PAGE = """<!doctype html><html><head><title>LoRA title</title><style>.x{}</style
 
 @pytest.fixture(scope="module")
 def result(annotator):
-    return annotator.annotate_html(PAGE)
+    return annotator.annotate_html(PAGE, density="all")
 
 
 def test_visible_text_skips_what_readers_do_not_read(result):

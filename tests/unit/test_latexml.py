@@ -72,7 +72,7 @@ def html() -> str:
 
 @pytest.fixture(scope="module")
 def result(annotator, html):
-    return annotator.annotate_html(html)
+    return annotator.annotate_html(html, density="all")
 
 
 def _terms(result) -> set[str]:
@@ -146,7 +146,7 @@ def test_an_inline_formula_is_a_word_break(result):
                      "misses its break, as in <p>model</p><b>card</b>"))),
 ])
 def test_a_skipped_formula_or_latexml_part_separates_words(annotator, page, left, right):
-    got = annotator.annotate_html(page)
+    got = annotator.annotate_html(page, density="all")
     at = got.text.index(left + right) + len(left)  # the two words touch in the walked text…
     assert at in got.page.breaks  # …with a word break between them
     assert not [a for a in got.annotations if a.start < at < a.end]
@@ -203,7 +203,7 @@ def test_an_ordinary_page_with_look_alike_markup_is_unchanged(annotator):
     page = ('<p>We <cite>fine-tune</cite> a <span class="tag">transformer</span> '
             '<span class="ref cite bibliography">with LoRA</span>; ltx_cite is just a word here.</p>'
             '<footer class="page_footer">LoRA</footer>')
-    got = annotator.annotate_html(page)
+    got = annotator.annotate_html(page, density="all")
     assert got.text == ("We fine-tune a transformer with LoRA; ltx_cite is just a word here.LoRA")
     assert [a.surface for a in got.annotations][:3] == ["fine-tune", "transformer", "LoRA"]
 

@@ -64,7 +64,7 @@ def test_every_label_is_found_standing_alone(annotator):
     for c in annotator.lexicon:
         for lang, label in c.all_labels():
             pre, text = _sentence(lang, label)
-            hits = [a for a in annotator.annotate_text(text) if a.start == len(pre)]
+            hits = [a for a in annotator.annotate_text(text, density="all") if a.start == len(pre)]
             if not hits or hits[0].end != len(pre) + len(label) or hits[0].term != c.id:
                 misses.append((c.id, label, [(a.surface, a.term) for a in hits]))
     assert misses == []

@@ -18,8 +18,9 @@ from tadoru.options import (
 
 def test_defaults():
     assert ReaderOptions() == ReaderOptions.parse({}) == ReaderOptions.parse(
-        {"lang": None, "known": None, "level": None, "first_only": None})
-    assert ReaderOptions().to_json() == {"lang": "auto", "known": [], "level": 1, "first_only": False, "discover": False}
+        {"lang": None, "known": None, "level": None, "first_only": None, "density": None})
+    assert ReaderOptions().to_json() == {"lang": "auto", "known": [], "level": 1, "density": "calm", "first_only": False,
+                                         "discover": False}
 
 
 @pytest.mark.parametrize(("values", "field", "code", "is_type"), [

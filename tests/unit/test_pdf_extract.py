@@ -81,8 +81,8 @@ def test_concepts_match_the_same_article_as_html(annotator, extracted, name):
     pins down; the PDF has none left, since a soft hyphen is either invisible or a line-end
     break that the extractor joins.
     """
-    pdf_terms = Counter(a.term for a in annotator.annotate_text(extracted[name].text))
-    html_terms = Counter(a.term for a in annotator.annotate_html(_without_soft_hyphens(_html(name))))
+    pdf_terms = Counter(a.term for a in annotator.annotate_text(extracted[name].text, density="all"))
+    html_terms = Counter(a.term for a in annotator.annotate_html(_without_soft_hyphens(_html(name)), density="all"))
     assert pdf_terms == html_terms
     assert len(pdf_terms) >= 15
 
@@ -91,8 +91,8 @@ def test_concepts_match_the_same_article_as_html(annotator, extracted, name):
 def test_soft_hyphens_hide_terms_in_html(annotator, extracted):
     """The one difference with the HTML as written: words with ``&shy;`` inside (a finding about
     the normaliser, reported with this issue, not a difference the PDF side makes)."""
-    pdf_terms = {a.term for a in annotator.annotate_text(extracted["paper_en"].text)}
-    html_terms = {a.term for a in annotator.annotate_html(_html("paper_en"))}
+    pdf_terms = {a.term for a in annotator.annotate_text(extracted["paper_en"].text, density="all")}
+    html_terms = {a.term for a in annotator.annotate_html(_html("paper_en"), density="all")}
     assert html_terms <= pdf_terms
     assert pdf_terms - html_terms == {"transformer", "model-architecture"}
 
@@ -326,7 +326,7 @@ def test_rects_cover_each_term_on_its_page(annotator, pdfs, extracted, name):
     """Every annotation's rects lie on its page and cover the ink of each of its characters."""
     pdf = extracted[name]
     textpages = _textpages(pdfs[name])
-    annotations = list(annotator.annotate_text(pdf.text))
+    annotations = list(annotator.annotate_text(pdf.text, density="all"))
     assert annotations
     for a in annotations:
         inked = 0

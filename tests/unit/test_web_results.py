@@ -138,7 +138,8 @@ def test_the_store_is_shared_by_the_processes_of_one_service(tmp_path):
 
 
 def upload(client, page: str, name: str = "saved.html"):
-    return client.post("/", data={"file": (io.BytesIO(page.encode("utf-8")), name), "level": "1"},
+    """Every occurrence marked (``density=all``): these tests are about where marks can stand."""
+    return client.post("/", data={"file": (io.BytesIO(page.encode("utf-8")), name), "level": "1", "density": "all"},
                        content_type="multipart/form-data", follow_redirects=True)
 
 

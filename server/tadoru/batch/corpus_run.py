@@ -109,7 +109,7 @@ def run_corpus(inputs: Inputs, out_dir: Path, options: Any, journal: Journal, er
     known_ids, summary.unknown_known = terms.resolve_known(options.known, err)
     engine_fp = terms.engine_fingerprint()
     chunk_options = {"format": "corpus", "corpus_format": options.corpus_format, "chunk_size": options.chunk_size,
-                     "lang": options.lang, "level": options.level, "first_only": options.first_only,
+                     "lang": options.lang, "level": options.level, "density": terms.density,
                      "known": sorted(known_ids)}
     config = terms.worker_config(out_dir, known_ids)
     show_progress = not options.quiet and err.isatty()

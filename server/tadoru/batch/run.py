@@ -66,7 +66,8 @@ class BatchOptions:
     known: tuple[str, ...] = ()
     level: int = 1
     lang: str = "auto"
-    first_only: bool = False
+    first_only: bool = False  # the old name of density="first"
+    density: str = ""  # "calm" (""), "first" or "all": tadoru.options.DENSITY_CHOICES
     discover: bool = False  # also mark candidate terms the lexicon lacks (issue 16)
     jobs: int | None = None  # None: the number of cores
     server_url: str | None = None
@@ -130,7 +131,7 @@ def _check_options(options: BatchOptions) -> None:
         if options.server_url is not None:
             raise BatchError("--dask and --server cannot be combined: choose where the annotating happens")
     try:  # the reader options are checked where every surface checks them
-        ReaderOptions(lang=options.lang, level=options.level, first_only=options.first_only)
+        ReaderOptions(lang=options.lang, level=options.level, first_only=options.first_only, density=options.density)
     except OptionError as exc:
         raise BatchError(f"--{exc.field.replace('_', '-')}: {exc.message}") from None
     if options.jobs is not None and options.jobs < 1:
@@ -172,7 +173,7 @@ def _run(inputs: Inputs, out_dir: Path, options: BatchOptions, journal: Journal,
     known_ids, summary.unknown_known = terms.resolve_known(options.known, err)
     engine_fp = terms.engine_fingerprint()
     page_options = {"fmt": options.fmt, "lang": options.lang, "level": options.level,
-                    "first_only": options.first_only, "known": sorted(known_ids)}
+                    "density": terms.density, "known": sorted(known_ids)}
     if options.discover:  # absent when off, so earlier outputs stay up to date
         page_options["discover"] = True
     if not options.offline:  # absent when offline (the default), so earlier outputs stay up to date
@@ -281,7 +282,7 @@ def _write_plan(pages: list[dict[str, Any]], terms: BatchTerms, known_ids: list[
     from tadoru.batch.studyplan import build_report, index_language, render_index
 
     report_options = {"format": options.fmt, "lang": options.lang, "level": options.level,
-                      "first_only": options.first_only, "discover": options.discover, "known": sorted(known_ids)}
+                      "density": terms.density, "discover": options.discover, "known": sorted(known_ids)}
     report = build_report(pages, terms.card, known=known_ids, level=options.level, options=report_options)
     summary.terms_to_learn = report["totals"]["reading_order"]
     write_atomic(out_dir / REPORT_NAME, json.dumps(report, ensure_ascii=False, indent=1) + "\n")

@@ -21,6 +21,9 @@ class BatchTerms:
 
     def __init__(self, options: Any) -> None:
         self.options = options
+        #: The density the pages are marked at, settled from ``density`` and its old name ``first_only``.
+        self.density = ReaderOptions(first_only=getattr(options, "first_only", False),
+                                     density=getattr(options, "density", "") or "").density
         self.server: Any = None
         self._compiled: Any = None
         self._cards: dict[str, dict[str, Any] | None] = {}
@@ -92,7 +95,7 @@ class BatchTerms:
         """What every worker needs: the reader's options with the known ids applied, and where to
         find the lexicon (or the service and its cards)."""
         options = self.options
-        reader = ReaderOptions(lang=options.lang, level=options.level, first_only=options.first_only,
+        reader = ReaderOptions(lang=options.lang, level=options.level, density=self.density,
                                discover=options.discover, known=tuple(sorted(known_ids)))
         return WorkerConfig(out_dir=str(out_dir), options=reader,
                             lexicon_dirs=tuple(str(Path(p).resolve()) for p in options.lexicon_dirs),

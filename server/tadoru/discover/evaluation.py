@@ -141,7 +141,7 @@ def evaluate(path: str | os.PathLike[str], annotator: Any) -> Report:
     from tadoru.discover.core import discover
 
     def find(p: Paragraph) -> list[Candidate]:
-        annotated = annotator.annotate_text(p.text, lang=p.lang)
+        annotated = annotator.annotate_text(p.text, lang=p.lang, density="all")
         return discover(p.text, annotated, annotator, p.lang)
 
     return score(load_paragraphs(path), find)

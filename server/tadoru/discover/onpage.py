@@ -22,9 +22,10 @@ import bisect
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from tadoru.annotate import Annotated
+from tadoru.annotate import Annotated, sections_of
 from tadoru.discover.core import Candidate, discover
 from tadoru.options import ReaderOptions
+from tadoru.text.sections import Sections
 
 if TYPE_CHECKING:
     from tadoru.annotate import Annotator
@@ -40,11 +41,30 @@ def annotate_for_reader(annotate: Callable[[ReaderOptions], Annotated], annotato
     """
     if not options.discover:
         return annotate(options), []
-    everything = annotate(ReaderOptions(lang=options.lang))
-    reader = annotator.for_reader(everything, options)
+    everything = annotate(ReaderOptions(lang=options.lang, density="all"))
+    sections = sections_of(everything, breaks) if options.density != "all" else None
+    reader = annotator.for_reader(everything, options, sections=sections)
     edges = everything.page.breaks if everything.page is not None else breaks
     found = discover(everything.text, everything.annotations, annotator, reader.lang, edges)
-    return fit(reader, found)
+    reader, kept = fit(reader, found)
+    if sections is not None:
+        kept = calm_candidates(kept, sections, options.density)
+    return reader, kept
+
+
+def calm_candidates(found: list[Candidate], sections: Sections, density: str) -> list[Candidate]:
+    """Candidates under the reader's density, as terms are (``annotate.apply_density``): none in
+    headings, furniture or URLs; one per surface and section (``calm``) or per surface (``first``)."""
+    out: list[Candidate] = []
+    seen: set[object] = set()
+    for c in found:
+        if sections.is_quiet(c.start, c.end):
+            continue
+        key: object = (sections.section_of(c.start), c.surface) if density == "calm" else c.surface
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out
 
 
 def fit(reader: Annotated, found: list[Candidate]) -> tuple[Annotated, list[Candidate]]:

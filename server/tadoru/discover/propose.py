@@ -159,8 +159,8 @@ class Corpus:
     def add(self, source: Source) -> None:
         """Annotate one document and pool its evidence; ``SourceError`` if it cannot be read."""
         try:
-            annotated = (self.annotator.annotate_html(source.content) if source.html
-                         else self.annotator.annotate_text(source.content))
+            annotated = (self.annotator.annotate_html(source.content, density="all") if source.html
+                         else self.annotator.annotate_text(source.content, density="all"))
         except (HtmlTooDeep, TextTooLong) as exc:
             raise SourceError(str(exc)) from None
         doc = self.documents

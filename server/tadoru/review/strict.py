@@ -32,7 +32,7 @@ def strict_warnings(lexicon: Lexicon, annotator: Annotator | None = None) -> lis
         linked = set(lexicon.trace(concept.id)) | set(concept.related)
         for lang in LANGS:
             text = concept.definition[lang]
-            found = annotator.annotate_text(text)
+            found = annotator.annotate_text(text, density="all")
             unlinked = sorted({a.term for a in found} - linked)
             for term in unlinked:
                 surface = next(a.surface for a in found if a.term == term)

@@ -25,7 +25,7 @@ class Glossary:
             seen: list[str] = []
             for lang in LANGS:
                 text = concept.definition.get(lang, "")
-                annotations = [a for a in annotator.annotate_text(text, lang=lang) if a.term != concept.id]
+                annotations = [a for a in annotator.annotate_text(text, lang=lang, density="all") if a.term != concept.id]
                 self._fragments[(concept.id, lang)] = render_text_fragment(text, annotations)
                 for a in annotations:
                     self._mentioned_in[a.term].add(concept.id)

@@ -10,7 +10,15 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from tadoru.options import LANG_CHOICES, LEVELS, MAX_QUERY, SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX, openapi_properties
+from tadoru.options import (
+    DENSITY_CHOICES,
+    LANG_CHOICES,
+    LEVELS,
+    MAX_QUERY,
+    SEARCH_LIMIT_DEFAULT,
+    SEARCH_LIMIT_MAX,
+    openapi_properties,
+)
 from tadoru.version import __version__
 
 #: Every ``error.code`` the API can answer with.
@@ -69,7 +77,10 @@ _OPTION_PARAMETERS = [
     {"name": "level", "in": "query", "required": False, "schema": {"type": "integer", "enum": list(LEVELS)}},
     {"name": "known", "in": "query", "required": False, "description": "Concept ids or labels, comma-separated.",
      "schema": {"type": "string"}},
-    {"name": "first_only", "in": "query", "required": False, "schema": {"type": "boolean"}},
+    {"name": "density", "in": "query", "required": False, "schema": {"type": "string", "enum": list(DENSITY_CHOICES)},
+     "description": "`calm` (default): once per section, never in headings, furniture or URLs; `first`; `all`."},
+    {"name": "first_only", "in": "query", "required": False, "schema": {"type": "boolean"},
+     "description": "The old name of `density=first`."},
     {"name": "discover", "in": "query", "required": False, "schema": {"type": "boolean"},
      "description": "Also list `candidates`: jargon the lexicon does not have yet."},
 ]

@@ -37,7 +37,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from tadoru.discover import Candidate, annotate_for_reader
 from tadoru.lexicon.load import categories
 from tadoru.lexicon.model import Concept
-from tadoru.options import MAX_NAME, MAX_QUERY, OptionError, ReaderOptions
+from tadoru.options import DEFAULT_DENSITY, MAX_NAME, MAX_QUERY, OptionError, ReaderOptions
 from tadoru.pages.as_parsed import UnsafeMarkup
 from tadoru.pages.fragment import render_page_fragment
 from tadoru.pages.mark import render_text_fragment
@@ -108,19 +108,24 @@ def _entries(ids: list[str], lang: str, *, sort: bool = False) -> list[dict[str,
 # --------------------------------------------------------------------------- paste form
 
 
+#: The paste form as a first visit shows it.
+EMPTY_FORM: dict[str, Any] = {"text": "", "level": 1, "density": DEFAULT_DENSITY, "discover": False}
+
+
 @bp.route("/", methods=["GET", "POST"])
 def index() -> BaseResponse:
     """The paste form; posting it shows the text with its terms highlighted."""
     if request.method == "GET":
-        return render_page("index.html", form={"text": "", "level": 1, "first_only": False, "discover": False})
+        return render_page("index.html", form=dict(EMPTY_FORM))
     lang = ui_lang()
     if _cross_site():
-        return render_page("index.html", status=403, form={"text": "", "level": 1, "first_only": False},
+        return render_page("index.html", status=403, form=dict(EMPTY_FORM),
                            error=translate("error_cross_site", lang))
     form: dict[str, Any] = {
         "text": request.form.get("text", "").replace("\r\n", "\n"),
         "level": request.form.get("level", "1"),
-        "first_only": request.form.get("first_only") in ("1", "on", "true"),
+        "density": request.form.get("density") or ("first" if request.form.get("first_only") in ("1", "on", "true")
+                                                    else DEFAULT_DENSITY),
         "discover": request.form.get("discover") in ("1", "on", "true"),
     }
     upload = request.files.get("file")
@@ -131,7 +136,7 @@ def index() -> BaseResponse:
 
     try:
         options = ReaderOptions.from_query(
-            {"level": form["level"], "first_only": str(form["first_only"]), "discover": str(form["discover"]),
+            {"level": form["level"], "density": form["density"], "discover": str(form["discover"]),
              "known": request.form.get("known", "")})
     except OptionError as exc:
         return fail("error_level") if exc.field == "level" else render_page(
@@ -214,7 +219,7 @@ def _render_result(record: dict[str, Any], status: int = 200) -> Response:
     # Candidates' head concepts travel too: their cards are where a candidate's trace begins.
     heads = [cid for cid in record.get("heads", []) if cid in state().lexicon]
     result["cards"] = {cid: state().card(cid) for cid in [*order, *heads]}
-    form = record.get("form") or {"text": "", "level": 1, "first_only": False, "discover": False}
+    form = record.get("form") or dict(EMPTY_FORM)
     return render_page("index.html", status=status, form=form, result=result)
 
 
