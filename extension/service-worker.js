@@ -370,14 +370,18 @@ async function annotateCall(serviceUrl, body, token) {
   }
 }
 
-async function annotate({ text, breaks }) {
+async function annotate({ text, breaks, roles }) {
   const [settings, known] = await readerSettings();
   const serviceUrl = settings.serviceUrl;
   const token = settings.serviceToken;
   if (!breaks.every((b) => Number.isInteger(b))) throw new TadoruError("bad_message", "annotate.payload.breaks must hold integers");
-  // As `html`, so the service honours the page's block edges (see shared/pagedoc.js).
-  const html = self.TadoruPageDoc.toHtml(text, breaks);
-  const body = { html, lang: "auto", known, level: settings.level, first_only: settings.firstOnly, discover: settings.discover };
+  const runs = Array.isArray(roles) ? roles : [];
+  if (!runs.every((r) => Array.isArray(r) && r.length === 3 && r.every((x) => Number.isInteger(x)))) {
+    throw new TadoruError("bad_message", "annotate.payload.roles must hold [start, end, role] integer triples");
+  }
+  // As `html`, so the service honours the page's block edges, headings and furniture (see shared/pagedoc.js).
+  const html = self.TadoruPageDoc.toHtml(text, breaks, runs);
+  const body = { html, lang: "auto", known, level: settings.level, density: settings.density, discover: settings.discover };
   const t0 = performance.now();
   try {
     await requirePermission(serviceUrl);

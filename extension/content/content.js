@@ -15,7 +15,7 @@
 
   const S = globalThis.TadoruSettings;
   const M = globalThis.TadoruMessages;
-  const { walkText, pageRoot, insideSkipped } = globalThis.TadoruWalk;
+  const { walkText, pageRoot, insideSkipped, roleRuns } = globalThis.TadoruWalk;
   const { anchorAll } = globalThis.TadoruAnchor;
   const { markPlaced, unmark, countMarks, countCandidates } = globalThis.TadoruMark;
 
@@ -104,7 +104,8 @@
     for (const part of chunks(walk)) {
       state.timings.sentChars += part.text.length;
       const t1 = now();
-      const result = await M.send("annotate", { text: part.text, breaks: part.breaks, url: location.href });
+      const roles = roleRuns(part.nodes); // headings and furniture: the service's density needs them
+      const result = await M.send("annotate", { text: part.text, breaks: part.breaks, roles, url: location.href });
       state.timings.requestMs += now() - t1;
       if (result.timing && typeof result.timing.fetchMs === "number") state.timings.serviceMs += result.timing.fetchMs;
       if (generation !== state.generation) return; // settings changed meanwhile: a newer run is on
@@ -127,7 +128,7 @@
   function applyAnnotations(walk, annotations, roots, candidates) {
     const t0 = now();
     let wanted = annotations.filter((a) => !state.known.has(a.term));
-    if (state.settings.firstOnly) {
+    if (state.settings.density === "first") { // once per page, across the page's requests
       wanted = wanted.filter((a) => {
         if (state.markedTerms.has(a.term)) return false;
         state.markedTerms.add(a.term);
@@ -294,7 +295,7 @@
       state.settings = next;
       const wasOn = state.running;
       const isOn = shouldRun(next) && !state.paused;
-      const redo = ["serviceUrl", "serviceToken", "level", "firstOnly", "discover"].some((k) => old[k] !== next[k]);
+      const redo = ["serviceUrl", "serviceToken", "level", "density", "discover"].some((k) => old[k] !== next[k]);
       const retip = ["definitionLang", "hoverDelay", "searchUrl"].some((k) => old[k] !== next[k]);
       if (wasOn && (!isOn || redo)) stop();
       if (isOn && (!wasOn || redo)) start();

@@ -130,6 +130,91 @@
     return { text: parts.join(""), nodes, breaks };
   }
 
+  // ------------------------------------------------------------------ roles (density)
+
+  /** Text roles: prose, a heading (starts a section) or page furniture (never marked under calm). */
+  const BODY = 0;
+  const HEADING = 1;
+  const FURNITURE = 2;
+  /** Keep these equal to server/tadoru/text/sections.py (a test compares them). */
+  const HEADING_TAGS = new Set(["h1", "h2", "h3", "h4", "h5", "h6"]);
+  const FURNITURE_TAGS = new Set(["nav", "header", "footer", "aside", "address"]);
+  const FURNITURE_ROLES = new Set(["navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar",
+    "toolbar", "tablist"]);
+  const FURNITURE_CLASS = /(?:^|[\s_-])(?:byline|author|authors|meta|tags?|taglist|categories|breadcrumbs?|share|social|sidebar|toc)(?:$|[\s_-])/i;
+  const FURNITURE_RELS = new Set(["tag", "author"]);
+
+  /** sections.py's `is_furniture`: navigation, header/footer/aside, bylines, tag lists, tables of contents. */
+  function isFurniture(el) {
+    if (FURNITURE_TAGS.has(el.localName)) return true;
+    const role = el.getAttribute("role");
+    if (role && FURNITURE_ROLES.has(role.trim().toLowerCase())) return true;
+    const rel = el.getAttribute("rel");
+    if (rel && rel.toLowerCase().split(/\s+/).some((r) => FURNITURE_RELS.has(r))) return true;
+    const cls = el.getAttribute("class");
+    return !!cls && FURNITURE_CLASS.test(cls);
+  }
+
+  /** The page's main content when it says which (sections.py's `_main_element`), else null. */
+  function mainElement(doc) {
+    const main = doc.querySelector("main") || doc.querySelector('[role="main" i]');
+    if (main) return main;
+    const articles = doc.getElementsByTagName("article");
+    return articles.length === 1 ? articles[0] : null;
+  }
+
+  /**
+   * A role finder for one walk: `roleOf(element)` is BODY, HEADING or FURNITURE by the element
+   * and its ancestors, as sections.py's `_Roles` decides (memoised: one look per element).
+   */
+  function roleFinder(doc) {
+    const main = mainElement(doc);
+    const memo = new Map();
+    const own = (el, inherited) => {
+      if (el === main) return BODY;
+      if (inherited === FURNITURE) return inherited;
+      if (isFurniture(el)) return FURNITURE;
+      const role = el.getAttribute("role");
+      if (HEADING_TAGS.has(el.localName) || (role && role.trim().toLowerCase() === "heading")) return HEADING;
+      return inherited;
+    };
+    return function roleOf(element) {
+      const chain = [];
+      let n = element;
+      while (n && n.nodeType === 1 && !memo.has(n)) {
+        chain.push(n);
+        n = n.parentNode;
+      }
+      let role = n && n.nodeType === 1 ? memo.get(n) : (main ? FURNITURE : BODY);
+      for (let i = chain.length - 1; i >= 0; i--) {
+        role = own(chain[i], role);
+        memo.set(chain[i], role);
+      }
+      return role;
+    };
+  }
+
+  /**
+   * The heading and furniture stretches of walked `nodes` as `[start, end, role]` runs (offsets
+   * as the nodes', neighbours of one role merged): what `TadoruPageDoc.toHtml` wraps so the
+   * service sees where sections start and what is not prose.
+   */
+  function roleRuns(nodes) {
+    if (!nodes.length) return [];
+    const doc = nodes[0].node.ownerDocument || document;
+    const roleOf = roleFinder(doc);
+    const runs = [];
+    for (const n of nodes) {
+      const parent = n.node.parentNode;
+      const role = parent && parent.nodeType === 1 ? roleOf(parent) : BODY;
+      if (role === BODY) continue;
+      const last = runs[runs.length - 1];
+      if (last && last[2] === role && last[1] === n.start) last[1] = n.end;
+      else runs.push([n.start, n.end, role]);
+    }
+    return runs;
+  }
+
   /** The starting point of the page walk: `<body>`, as on the server. */
   function pageRoot(doc) {
     return doc.body || doc.documentElement;
@@ -138,6 +223,8 @@
   const api = Object.freeze({
     SKIP_TAGS, BLOCK_TAGS, LATEXML_SKIP_CLASSES, LATEXML_KEEP_CLASSES, TERM_TAG,
     latexmlSkipped, isSkippedElement, insideSkipped, breakBefore, walkText, pageRoot,
+    HEADING_TAGS, FURNITURE_TAGS, FURNITURE_ROLES, FURNITURE_CLASS, FURNITURE_RELS, BODY, HEADING, FURNITURE,
+    isFurniture, mainElement, roleFinder, roleRuns,
   });
   root.TadoruWalk = api;
   if (typeof module !== "undefined" && module.exports) module.exports = api;

@@ -19,9 +19,10 @@
    */
   const TYPES = Object.freeze({
     // content → worker: the visible text of a page (or of content added later), with the
-    // UTF-16 offsets where a block edge separates words (see walk.js and pagedoc.js).
+    // UTF-16 offsets where a block edge separates words and its heading and furniture runs
+    // (see walk.js's roleRuns and pagedoc.js).
     annotate: {
-      request: { text: "string", breaks: "array", url: "string" },
+      request: { text: "string", breaks: "array", roles: "array?", url: "string" },
       result: { lang: "string", annotations: "array", terms: "object" },
     },
     // content / tooltip → worker: one term card (cached by the worker).

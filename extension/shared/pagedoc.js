@@ -31,19 +31,37 @@
     return text.replace(/[&<>]/g, (c) => ESCAPES[c]);
   }
 
+  /** The element a role run is sent as: a heading starts a section, furniture is never marked under calm. */
+  const ROLE_TAGS = { 1: "h2", 2: "aside" };
+
   /**
-   * The document for `text` (UTF-16) with word breaks at the sorted UTF-16 offsets `breaks`.
-   * Offset 0 needs no marker: the start of `<body>` is a block edge already.
+   * The document for `text` (UTF-16) with word breaks at the sorted UTF-16 offsets `breaks`,
+   * and the walk's heading and furniture stretches (`roles`: sorted, disjoint `[start, end,
+   * role]` runs from `TadoruWalk.roleRuns`) wrapped in `<h2>`/`<aside>`, so the service's
+   * density (docs/ARCHITECTURE.md, "Density") sees the page's sections.  Wrapping adds no text:
+   * offsets are unchanged.  Offset 0 needs no marker: the start of `<body>` is a block edge already.
    */
-  function toHtml(text, breaks) {
+  function toHtml(text, breaks, roles) {
     const safe = parserSafe(text);
+    const inPair = (b) => /[\uD800-\uDBFF]/.test(safe[b - 1]) && /[\uDC00-\uDFFF]/.test(safe[b]);
+    const events = []; // [offset, order, markup]: closing tags before breaks before opening tags
+    for (const b of breaks || []) {
+      if (b > 0 && b < safe.length && !inPair(b)) events.push([b, 1, "<br>"]);
+    }
+    let last = 0;
+    for (const run of roles || []) {
+      const [start, end, role] = run;
+      const tag = ROLE_TAGS[role];
+      if (!tag || !(start >= last && end > start && end <= safe.length) || inPair(start) || inPair(end)) continue;
+      events.push([start, 2, "<" + tag + ">"], [end, 0, "</" + tag + ">"]);
+      last = end;
+    }
+    events.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
     const parts = ["<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>"];
     let pos = 0;
-    for (const b of breaks || []) {
-      if (!(b > pos && b < safe.length)) continue;
-      if (/[\uD800-\uDBFF]/.test(safe[b - 1]) && /[\uDC00-\uDFFF]/.test(safe[b])) continue; // inside a pair
-      parts.push(escapeHtml(safe.slice(pos, b)), "<br>");
-      pos = b;
+    for (const [at, , markup] of events) {
+      parts.push(escapeHtml(safe.slice(pos, at)), markup);
+      pos = at;
     }
     parts.push(escapeHtml(safe.slice(pos)), "</body></html>");
     return parts.join("");

@@ -3,7 +3,7 @@
  *
  * Stored in `chrome.storage.local` under two keys so that a click on "I know this" does not
  * rewrite (and re-broadcast) the settings:
- *   settings: {version, serviceUrl, serviceToken, level, definitionLang, firstOnly, siteMode, sites,
+ *   settings: {version, serviceUrl, serviceToken, level, definitionLang, density, siteMode, sites,
  *              arxivReader, discover, searchUrl, hoverDelay}
  *   known:    {version, ids: [term ids]}
  * Every read goes through `migrate()`, which upgrades an older stored version one step at a
@@ -30,7 +30,10 @@
     serviceToken: "", // the service's TADORU_TOKEN, when it has one
     level: 1, // 1 shows every term, 3 only specialist terms
     definitionLang: "auto", // "auto" follows the browser's language
-    firstOnly: false, // mark only the first occurrence of each term
+    // How many occurrences to mark (docs/ARCHITECTURE.md, "Density"): "calm" once per section and
+    // never in headings, menus or bylines; "first" once per page; "all" every one.  Settings
+    // stored before density existed keep their choice: firstOnly true reads as "first".
+    density: "calm",
     siteMode: "all", // "all": every site except `sites`; "listed": only `sites`
     sites: [], // host names (a name also covers its subdomains)
     arxivReader: false, // open https://arxiv.org/pdf/… in the service's PDF reader automatically
@@ -45,6 +48,7 @@
 
   const CHOICES = Object.freeze({
     level: [1, 2, 3],
+    density: ["calm", "first", "all"],
     definitionLang: ["auto", "ja", "en"],
     siteMode: ["all", "listed"],
     hoverDelay: [0, 150, 250, 500, 800],
@@ -151,7 +155,7 @@
     out.serviceToken = token === null ? DEFAULTS.serviceToken : token;
     out.level = CHOICES.level.includes(Number(s.level)) ? Number(s.level) : DEFAULTS.level;
     out.definitionLang = CHOICES.definitionLang.includes(s.definitionLang) ? s.definitionLang : DEFAULTS.definitionLang;
-    out.firstOnly = typeof s.firstOnly === "boolean" ? s.firstOnly : DEFAULTS.firstOnly;
+    out.density = CHOICES.density.includes(s.density) ? s.density : s.firstOnly === true ? "first" : DEFAULTS.density;
     out.siteMode = CHOICES.siteMode.includes(s.siteMode) ? s.siteMode : DEFAULTS.siteMode;
     out.sites = normalizeHosts(s.sites);
     out.arxivReader = typeof s.arxivReader === "boolean" ? s.arxivReader : DEFAULTS.arxivReader;

@@ -48,9 +48,11 @@ def deeper_path(live_server, start: str, goal: str) -> list[str]:
     return chain[::-1]
 
 
-def paste(page, live_server, text: str, lang: str = "en") -> None:
+def paste(page, live_server, text: str, lang: str = "en", density: str | None = None) -> None:
     page.goto(f"{live_server.url}/?lang={lang}")
     page.fill("#text", text)
+    if density:
+        page.select_option("#density", density)
     page.click("#tadoru-form button[type=submit]")
     page.wait_for_selector("#tadoru-result")
 
@@ -62,7 +64,7 @@ def tooltip_card(page):
 def test_paste_japanese_and_english_then_hover_and_follow_a_deeper_term(page, live_server):
     console: list[str] = []
     page.on("console", lambda m: console.append(m.text))
-    paste(page, live_server, JA_PARAGRAPH + "\n\n" + EN_PARAGRAPH, lang="en")
+    paste(page, live_server, JA_PARAGRAPH + "\n\n" + EN_PARAGRAPH, lang="en", density="all")
 
     marks = page.locator("#tadoru-result tadoru-term")
     found = {m.get_attribute("data-term"): m.inner_text() for m in marks.all()}
@@ -234,8 +236,21 @@ def test_the_card_waits_for_the_pointer_to_rest(page, live_server):
     page.locator(f"{TOOLTIP} .tadoru-definition").wait_for()
 
 
+def test_the_form_is_calm_by_default_and_keeps_the_density_chosen(page, live_server):
+    text = "# LoRA\n\nLoRA adapts a model; LoRA is cheap.\n\n## Serving\n\nWe serve it with LoRA on a GPU, and one GPU is enough."
+    paste(page, live_server, text, lang="en")
+    assert page.input_value("#density") == "calm"
+    assert page.locator('#tadoru-result tadoru-term[data-term="lora"]').count() == 2  # once per section, not the headings
+    assert page.locator('#tadoru-result tadoru-term[data-term="gpu"]').count() == 1  # twice in one section
+    paste(page, live_server, text, lang="en", density="first")
+    assert page.input_value("#density") == "first"
+    assert page.locator('#tadoru-result tadoru-term[data-term="lora"]').count() == 1
+    paste(page, live_server, text, lang="en", density="all")
+    assert page.locator('#tadoru-result tadoru-term[data-term="lora"]').count() == 4
+
+
 def test_i_know_this_unmarks_the_term_and_is_remembered(page, live_server):
-    paste(page, live_server, EN_PARAGRAPH + " LoRA again.", lang="en")
+    paste(page, live_server, EN_PARAGRAPH + " LoRA again.", lang="en", density="all")
     assert page.locator('tadoru-term[data-term="lora"]').count() == 2
     page.hover('tadoru-term[data-term="lora"]')
     page.locator(f"{TOOLTIP} .tadoru-known").click()
@@ -384,6 +399,7 @@ def test_words_tadoru_does_not_know_yet_get_a_card_of_what_the_page_says(page, l
     page.goto(f"{live_server.url}/?lang=en")
     page.fill("#text", text)
     page.check("input[name=discover]")
+    page.select_option("#density", "all")  # both uses of KTO: the later one points to the definition
     page.click("#tadoru-form button[type=submit]")
     page.wait_for_selector("#tadoru-result tadoru-term[data-candidate]")
     assert page.locator("input[name=discover]").is_checked()  # the form remembers the choice

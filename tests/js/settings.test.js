@@ -9,8 +9,16 @@ const K = require(path.join(shared, "known.js"));
 
 test("missing or broken settings come back as valid defaults", () => {
   assert.deepEqual(S.migrate(undefined), { ...S.DEFAULTS, sites: [] });
-  const bad = S.migrate({ version: 1, level: 9, definitionLang: "fr", serviceUrl: "javascript:alert(1)", firstOnly: "yes", siteMode: "x", sites: "a" });
+  const bad = S.migrate({ version: 1, level: 9, definitionLang: "fr", serviceUrl: "javascript:alert(1)", firstOnly: "yes", density: "loud", siteMode: "x", sites: "a" });
   assert.deepEqual(bad, { ...S.DEFAULTS, sites: [] });
+});
+
+test("density is calm by default; a stored first-occurrence choice from before density is kept", () => {
+  assert.equal(S.migrate(undefined).density, "calm");
+  assert.equal(S.migrate({ version: 1, firstOnly: true }).density, "first");
+  assert.equal(S.migrate({ version: 1, firstOnly: false }).density, "calm");
+  assert.equal(S.migrate({ version: 1, density: "all", firstOnly: true }).density, "all");
+  assert.equal("firstOnly" in S.migrate({ version: 1, firstOnly: true }), false);
 });
 
 test("settings from before versions are migrated and kept", () => {

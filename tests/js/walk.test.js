@@ -71,3 +71,30 @@ test("a formula or a skipped LaTeXML part is a word break; inline markup is not"
   assert.equal(walk.breakBefore(textAfter(el("b"))), false);
   assert.equal(walk.breakBefore(textAfter(null, el("figcaption", { class: "ltx_caption" }))), true);
 });
+
+test("the density lists are sections.py's, name for name, and the class rule is the same pattern", () => {
+  const source = fs.readFileSync(path.join(repo, "server", "tadoru", "text", "sections.py"), "utf8");
+  for (const name of ["HEADING_TAGS", "FURNITURE_TAGS", "FURNITURE_ROLES", "FURNITURE_RELS"]) {
+    assert.deepEqual(new Set(walk[name]), pythonSet(source, name), name);
+  }
+  const m = source.match(/FURNITURE_CLASS = re\.compile\(\s*r"([^"]+)"\s*r"([^"]+)"/);
+  assert.ok(m, "FURNITURE_CLASS not found in sections.py");
+  assert.equal(walk.FURNITURE_CLASS.source, m[1] + m[2]);
+});
+
+test("furniture: navigation, roles, bylines, tag lists and tables of contents; not prose that mentions them", () => {
+  const furniture = [
+    el("nav"), el("aside"), el("footer"), el("header"), el("address"),
+    el("div", { role: "navigation" }), el("div", { role: " Complementary " }),
+    el("p", { class: "byline" }), el("div", { class: "post-meta" }), el("ul", { class: "tag-list" }),
+    el("p", { class: "tags" }), el("nav", { class: "toc" }), el("div", { class: "share_buttons" }),
+    el("a", { rel: "tag" }), el("a", { rel: "noopener author" }),
+  ];
+  for (const e of furniture) assert.equal(walk.isFurniture(e), true, JSON.stringify(e.getAttribute("class")));
+  const prose = [
+    el("p"), el("section"), el("article"), el("div", { class: "metadata-free content" }),
+    el("div", { class: "authoring-guide" }), el("p", { class: "vintage" }), el("div", { role: "main" }),
+    el("a", { rel: "noopener" }),
+  ];
+  for (const e of prose) assert.equal(walk.isFurniture(e), false, JSON.stringify(e.getAttribute("class")));
+});

@@ -50,6 +50,7 @@ def test_nothing_inside_code_pre_or_editable_is_marked(ext, pages_url, name):
 
 def test_terms_after_emoji_and_surrogate_pairs_land_exactly(ext, pages_url):
     """Code-point offsets from the API, UTF-16 offsets in the DOM: 𠮷 and emoji before terms."""
+    ext.set_settings(density="all")  # every occurrence: each one after an emoji must land
     page, _ = ext.open(f"{pages_url}/emoji_surrogates.html")
     marked = page.evaluate(HIGHLIGHTS_JS)
     texts = [t for _, t in marked]
@@ -62,6 +63,7 @@ def test_terms_after_emoji_and_surrogate_pairs_land_exactly(ext, pages_url):
 
 def test_terms_split_across_inline_markup_are_marked_piece_by_piece(ext, pages_url):
     """`Fine-<i>tuning</i>`, `over<span>fitting</span>`, `large <i>language</i> models`."""
+    ext.set_settings(density="all")  # every occurrence, repeats included, is split somewhere
     page, _ = ext.open(f"{pages_url}/encyclopedia.html")
     marked = [tuple(x) for x in page.evaluate(HIGHLIGHTS_JS)]
     assert ("fine-tuning", "Fine-tuning") in marked
@@ -137,7 +139,7 @@ def test_content_added_later_is_annotated_once(ext, pages_url):
 
 
 def test_first_occurrence_only_and_level(ext, pages_url, live_server):
-    ext.set_settings(firstOnly=True, level=2)
+    ext.set_settings(firstOnly=True, level=2)  # stored before density existed: read as density "first"
     page, _ = ext.open(f"{pages_url}/en_arxiv_paper.html")
     marked = [tuple(x) for x in page.evaluate(HIGHLIGHTS_JS)]
     expected = api_annotations(live_server.url, page_path("en_arxiv_paper.html").read_text(encoding="utf-8"),
@@ -163,6 +165,7 @@ def test_switching_the_site_off_removes_highlights_and_on_brings_them_back(ext, 
 def test_a_huge_page_is_sent_in_chunks_and_marked_to_the_end(ext, pages_url):
     """Past 400,000 characters the walk is split at text-node boundaries (the service caps
     request bodies): every chunk is annotated, down to the page's last paragraph."""
+    ext.set_settings(density="all")  # a mark in every paragraph shows every chunk was done
     paragraph = ("<p>Section {i}: we fine-tune a large language model with LoRA on one GPU, "
                  "watch for overfitting, and tune the learning rate. " + "Plain words fill the rest. " * 20 + "</p>\n")
     html = "<!doctype html><html><body>" + "".join(paragraph.format(i=i) for i in range(1000)) + "</body></html>"

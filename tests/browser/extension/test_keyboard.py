@@ -4,6 +4,7 @@ roles, a keyboard command that switches the tab's highlights off and on, a hover
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +12,7 @@ from harness.extension import HIGHLIGHTS_JS
 
 pytestmark = pytest.mark.browser
 
-MANIFEST = json.loads(open("extension/manifest.json", encoding="utf-8").read())
+MANIFEST = json.loads(Path("extension/manifest.json").read_text(encoding="utf-8"))
 TOGGLE = """async (tabId) => chrome.tabs.sendMessage(tabId, {type: "toggleHighlights", payload: {}})"""
 
 

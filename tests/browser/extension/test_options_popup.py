@@ -35,14 +35,14 @@ def test_options_are_bound_by_data_setting_and_stored_with_a_version(ext, live_s
     assert page.locator("#grant-access").is_hidden(), "loopback services need no extra permission"
     page.select_option("[data-setting='level']", "3")
     page.select_option("[data-setting='definitionLang']", "ja")
-    page.check("[data-setting='firstOnly']")
+    page.select_option("[data-setting='density']", "first")
     page.fill("[data-setting='sites']", "example.com\nhttps://News.Example.org/path")
     page.locator("[data-setting='sites']").blur()
     page.wait_for_function("() => document.getElementById('saved').textContent !== ''")
     page.wait_for_timeout(200)
     stored = ext.settings()
     assert stored["version"] == 1
-    assert (stored["level"], stored["definitionLang"], stored["firstOnly"]) == (3, "ja", True)
+    assert (stored["level"], stored["definitionLang"], stored["density"]) == (3, "ja", "first")
     assert stored["sites"] == ["example.com", "news.example.org"]
 
     page.fill("[data-setting='serviceUrl']", "ftp://nowhere")

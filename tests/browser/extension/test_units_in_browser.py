@@ -184,7 +184,7 @@ def test_anchoring_falls_back_to_the_quote_when_the_page_changed_meanwhile(page,
     page.evaluate("() => { window.walk = TadoruWalk.walkText([document.body]); }")
     text = page.evaluate("() => walk.text")
     annotations = []
-    for a in annotator.annotate_text(text):
+    for a in annotator.annotate_text(text, density="all"):
         prefix, suffix = quote_context(text, a.start, a.end)
         annotations.append({**a.to_dict(), "prefix": prefix, "suffix": suffix})
     assert [a["exact"] for a in annotations].count("LoRA") == 2
