@@ -20,7 +20,7 @@ def main() -> list[dict]:
     for size in SIZES:
         page = article_html("en", size)
         repeat = 5 if size <= 100_000 else 2 if size <= 1_000_000 else 1
-        ours = best_of(lambda page=page: annotator.annotate_html(page), repeat)
+        ours = best_of(lambda page=page: annotator.annotate_html(page, density="all"), repeat)
         bs = best_of(lambda page=page: BeautifulSoup(page, "lxml"), repeat)
         raw = best_of(lambda page=page: lxml.html.document_fromstring(page), repeat)
         mb = len(page.encode()) / 1e6
