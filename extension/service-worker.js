@@ -450,6 +450,55 @@ async function knownRemove({ id }) {
   return { known: await write };
 }
 
+// ------------------------------------------------------------------ the placement (issue 15 #2)
+
+async function placement() {
+  const [settings] = await readerSettings();
+  const serviceUrl = settings.serviceUrl;
+  try {
+    await requirePermission(serviceUrl);
+    const data = await callService(serviceUrl, "/api/v1/placement", { token: settings.serviceToken });
+    if (!Array.isArray(data.terms)) throw new TadoruError("bad_response", "the placement answer has no terms");
+    return { terms: data.terms.filter((c) => c && typeof c.id === "string") };
+  } catch (err) {
+    return failed(err, serviceUrl);
+  }
+}
+
+async function placementDone({ canExplain, skipped }) {
+  const [settings] = await readerSettings();
+  if (skipped) {
+    await Settings.save({ placed: "skipped" });
+    return { level: settings.level, known: [] };
+  }
+  const serviceUrl = settings.serviceUrl;
+  let data;
+  try {
+    await requirePermission(serviceUrl);
+    data = await callService(serviceUrl, "/api/v1/placement", {
+      method: "POST", body: { can_explain: canExplain.filter((x) => typeof x === "string") }, token: settings.serviceToken,
+    });
+  } catch (err) {
+    return failed(err, serviceUrl);
+  }
+  if (![1, 2, 3].includes(data.level) || !Array.isArray(data.known)) {
+    throw new TadoruError("bad_response", "the placement result lacks a level or a known list");
+  }
+  const known = data.known.filter((x) => typeof x === "string");
+  const write = knownWrites.then(() => Settings.addKnown(known));
+  knownWrites = write.catch(() => {});
+  await write;
+  await Settings.save({ level: data.level, placed: "done" });
+  return { level: data.level, known };
+}
+
+/** A new install asks the placement once (a reader who skips it is not asked again). */
+chrome.runtime.onInstalled.addListener(async ({ reason }) => {
+  if (reason !== "install") return;
+  const [settings] = await readerSettings();
+  if (!settings.placed) await chrome.tabs.create({ url: chrome.runtime.getURL("placement/placement.html") });
+});
+
 let tooltipCssText = null;
 async function tooltipCss() {
   if (tooltipCssText === null) {
@@ -679,7 +728,9 @@ chrome.tabs.onUpdated.addListener((tabId, change, tab) => {
   if (url) autoOpenArxiv(tabId, url).catch(() => {});
 });
 
-self.TadoruMessages.listen({ annotate, term, status, knownAdd, knownRemove, tooltipCss, pageReport, openPdf });
+self.TadoruMessages.listen({
+  annotate, term, status, knownAdd, knownRemove, tooltipCss, pageReport, openPdf, placement, placementDone,
+});
 
 // A new service URL: forget cards and health of the old one.
 chrome.storage.onChanged.addListener((changes, area) => {

@@ -236,6 +236,7 @@
     localize(document);
     showSettings(await S.load());
     for (const el of document.querySelectorAll("[data-setting]")) el.addEventListener("change", onSettingChanged);
+    $("redo-placement").addEventListener("click", () => chrome.tabs.create({ url: chrome.runtime.getURL("placement/placement.html") }));
     $("check-service").addEventListener("click", checkService);
     $("grant-access").addEventListener("click", async () => {
       const url = S.normalizeServiceUrl($("service-url").value);

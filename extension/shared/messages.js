@@ -36,6 +36,11 @@
     knownAdd: { request: { id: "string" }, result: { known: "array" } },
     // content → worker: "Undo" after "I know this" (the term is highlighted again everywhere).
     knownRemove: { request: { id: "string" }, result: { known: "array" } },
+    // placement page → worker: the placement's term cards (GET /api/v1/placement).
+    placement: { request: {}, result: { terms: "array" } },
+    // placement page → worker: the terms the reader can explain (or a skip): the worker saves the
+    // level and the known terms the service derives from them (POST /api/v1/placement).
+    placementDone: { request: { canExplain: "array", skipped: "boolean" }, result: { level: "number", known: "array" } },
     // content → worker: the tooltip's stylesheet text (read from the extension package).
     tooltipCss: { request: {}, result: { css: "string" } },
     // content → worker: how many highlights this page has now, and how long the work took.

@@ -416,3 +416,42 @@ def test_words_tadoru_does_not_know_yet_get_a_card_of_what_the_page_says(page, l
     # Without the box: no candidates.
     paste(page, live_server, text)
     assert page.locator("#tadoru-result tadoru-term[data-candidate]").count() == 0
+
+
+def test_a_first_visit_offers_the_placement_which_sets_level_and_known_list(page, live_server):
+    """Issue 15 #2 on the web pages: the invitation, the questions, and what the answers set."""
+    page.goto(f"{live_server.url}/?lang=en")
+    assert page.locator("#placement-invite").is_visible(), "a first visit is invited to the placement"
+    page.click("#placement-invite a")
+    page.wait_for_selector("#placement-form")
+    cards = requests.get(f"{live_server.url}/api/v1/placement", timeout=30).json()["terms"]
+    assert page.locator("input[name=can_explain]").count() == len(cards) == 21
+    level1 = [c["id"] for c in cards if c["level"] == 1]
+    for cid in level1:
+        page.check(f"input[name=can_explain][value='{cid}']")
+    page.click("#placement-form button[type=submit]")
+    page.wait_for_selector("#placement-saved:not([hidden])")
+    stored = page.evaluate("""() => ({level: localStorage.getItem('tadoru.level'), placed: localStorage.getItem('tadoru.placed'),
+                                     known: JSON.parse(localStorage.getItem('tadoru.known') || '[]')})""")
+    assert stored["level"] == "2" and stored["placed"] == "done"
+    assert set(level1) <= set(stored["known"]) and "machine-learning" in stored["known"]
+    page.click("#placement-continue")
+    page.wait_for_selector("#tadoru-form")
+    assert page.input_value("#level") == "2", "the paste form starts at the placed level"
+    assert page.locator("#placement-invite").is_hidden(), "asked once"
+    assert page.locator("#known-count").inner_text() == str(len(stored["known"]))
+    page.fill("#text", "A model learns from data. LoRA fine-tunes a large language model on one GPU.")
+    page.click("#tadoru-form button[type=submit]")
+    page.wait_for_selector("#tadoru-result")
+    marked = {m.get_attribute("data-term") for m in page.locator("#tadoru-result tadoru-term").all()}
+    assert "lora" in marked and not marked & {"model", "data", "large-language-model"}
+
+
+def test_the_placement_can_be_skipped_and_is_not_offered_again(page, live_server):
+    page.goto(f"{live_server.url}/placement?lang=ja")
+    assert page.locator("h1").inner_text() == "このうち、人に説明できる用語はどれですか？"
+    page.click("#placement-skip")
+    page.wait_for_selector("#tadoru-form")
+    assert page.evaluate("localStorage.getItem('tadoru.placed')") == "skipped"
+    assert page.locator("#placement-invite").is_hidden()
+    assert page.input_value("#level") == "1"

@@ -15,6 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from tadoru.annotate import Annotated, quote_context
 from tadoru.discover import Candidate, annotate_for_reader
+from tadoru.lexicon.placement import PASS_SHARE, place, placement_terms
 from tadoru.options import MAX_NAME, MAX_QUERY, SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX, OptionError, ReaderOptions
 from tadoru.service.auth import auth_state
 from tadoru.service.errors import ApiError
@@ -267,6 +268,31 @@ def trace(term_id: str) -> Response:
     if term_id not in state().lexicon:
         raise unknown_term(term_id)
     return jsonify(trace_document(term_id, known_param()))
+
+
+@bp.get("/placement")
+def placement() -> Response:
+    """The placement's questions (``tadoru.lexicon.placement``): the cards a new reader is asked
+    about, easiest level first."""
+    return jsonify({"terms": [state().card(cid) for cid in placement_terms(state().lexicon)],
+                    "pass_share": PASS_SHARE})
+
+
+@bp.post("/placement")
+def placement_result() -> Response:
+    """The reader's level and known list from the placement terms they can explain."""
+    body = json_body()
+    if not isinstance(body, dict):
+        raise ApiError(422, "invalid_request", f"the body must be a JSON object, not {_type_name(body)}")
+    unknown = sorted(k for k in body if k != "can_explain")
+    if unknown:
+        raise ApiError(422, "unknown_field", f"unknown field(s): {', '.join(unknown)[:200]} (allowed: can_explain)",
+                       field=unknown[0])
+    ids = body.get("can_explain", [])
+    if not isinstance(ids, list) or len(ids) > 1000 or not all(isinstance(x, str) and len(x) <= MAX_NAME for x in ids):
+        raise _invalid("can_explain", "must be an array of at most 1,000 term ids")
+    result = place(state().lexicon, ids)
+    return jsonify({"level": result.level, "known": result.known})
 
 
 @bp.get("/health")

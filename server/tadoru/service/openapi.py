@@ -14,6 +14,7 @@ from tadoru.options import (
     DENSITY_CHOICES,
     LANG_CHOICES,
     LEVELS,
+    MAX_NAME,
     MAX_QUERY,
     SEARCH_LIMIT_DEFAULT,
     SEARCH_LIMIT_MAX,
@@ -234,6 +235,40 @@ def openapi_document() -> dict[str, Any]:
                         "200": _json(_ref("TraceResponse"), "The path and its graph."),
                         "400": _error("A bad `known` list (`invalid_parameter`)."),
                         "404": _error("No such term (`unknown_term`)."),
+                        **_COMMON_ERRORS,
+                    },
+                },
+            },
+            "/api/v1/placement": {
+                "get": {
+                    "operationId": "placementTerms",
+                    "summary": "The placement: about 20 terms across the three levels",
+                    "description": "What a new reader is asked (\"which of these could you explain?\"), level 1 "
+                                   "first: per level the terms most others build on, at most two per category.",
+                    "responses": {
+                        "200": _json({"type": "object", "required": ["terms", "pass_share"], "properties": {
+                            "terms": {"type": "array", "items": _ref("TermCard")},
+                            "pass_share": {"type": "number"}}}, "The placement's term cards."),
+                        **_COMMON_ERRORS,
+                    },
+                },
+                "post": {
+                    "operationId": "placementResult",
+                    "summary": "A level and a known list from the placement's answers",
+                    "description": "The level rises past each level of which the reader can explain at least "
+                                   "`pass_share` of the terms; `known` is the ticked terms and what they build on.",
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {"type": "object", "additionalProperties": False, "properties": {
+                            "can_explain": {"type": "array", "maxItems": 1000,
+                                            "items": {"type": "string", "maxLength": MAX_NAME}}}},
+                        "examples": {"beginner": {"value": {"can_explain": ["model", "data"]}}}}}},
+                    "responses": {
+                        "200": _json({"type": "object", "required": ["level", "known"], "properties": {
+                            "level": {"type": "integer", "enum": list(LEVELS)},
+                            "known": {"type": "array", "items": {"type": "string"}}}},
+                            "The level to read at and the terms to count as known."),
+                        "422": _error("A body that is not `{\"can_explain\": [ids]}` (`invalid_request`, "
+                                      "`unknown_field`, `invalid_field`)."),
                         **_COMMON_ERRORS,
                     },
                 },

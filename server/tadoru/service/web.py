@@ -37,6 +37,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from tadoru.discover import Candidate, annotate_for_reader
 from tadoru.lexicon.load import categories
 from tadoru.lexicon.model import Concept
+from tadoru.lexicon.placement import place, placement_terms
 from tadoru.options import DEFAULT_DENSITY, MAX_NAME, MAX_QUERY, OptionError, ReaderOptions
 from tadoru.pages.as_parsed import UnsafeMarkup
 from tadoru.pages.fragment import render_page_fragment
@@ -106,6 +107,26 @@ def _entries(ids: list[str], lang: str, *, sort: bool = False) -> list[dict[str,
 
 
 # --------------------------------------------------------------------------- paste form
+
+
+@bp.route("/placement", methods=["GET", "POST"])
+def placement() -> BaseResponse:
+    """"Which of these could you explain?": about twenty terms set the level and seed the known
+    list (``tadoru.lexicon.placement``); the result page hands both to web.js, which keeps them
+    in the browser with the rest of the reader's list."""
+    lexicon = state().lexicon
+    lang = ui_lang()
+    terms = placement_terms(lexicon)
+    entries = _entries(terms, lang)
+    if request.method == "GET":
+        return render_page("placement.html", terms=entries, result=None)
+    if _cross_site():
+        return render_page("placement.html", status=403, terms=entries, result=None,
+                           error=translate("error_cross_site", lang))
+    ticked = request.form.getlist("can_explain")[:len(terms)]
+    result = place(lexicon, ticked, terms)
+    return render_page("placement.html", terms=entries, ticked=set(ticked),
+                       result={"level": result.level, "known": result.known})
 
 
 #: The paste form as a first visit shows it.

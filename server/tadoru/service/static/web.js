@@ -8,6 +8,8 @@
   "use strict";
 
   var KNOWN_KEY = "tadoru.known";
+  var LEVEL_KEY = "tadoru.level"; // set by the placement: the paste form's level on a fresh visit
+  var PLACED_KEY = "tadoru.placed"; // "done" or "skipped": the placement is not offered again
   var body = document.body;
   var lang = body.getAttribute("data-lang") === "ja" ? "ja" : "en";
   var api = body.getAttribute("data-api") || "/api/v1";
@@ -31,6 +33,22 @@
       return Array.isArray(list) ? list.filter(function (x) { return typeof x === "string"; }) : [];
     } catch (e) {
       return [];
+    }
+  }
+
+  function load(key) {
+    try {
+      return window.localStorage.getItem(key);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function store(key, value) {
+    try {
+      window.localStorage.setItem(key, value);
+    } catch (e) {
+      /* private mode: the choice lasts for this page only */
     }
   }
 
@@ -95,7 +113,36 @@
     });
   }
 
+  // The placement (GET /placement): its result page carries the level and the terms to count as
+  // known; they join the reader's list here, in the browser, like "I know this" does.
+  var placement = document.getElementById("tadoru-placement");
+  if (placement) {
+    try {
+      var placed = JSON.parse(placement.textContent || "{}");
+      var known = readKnown();
+      (Array.isArray(placed.known) ? placed.known : []).forEach(function (id) {
+        if (typeof id === "string" && known.indexOf(id) < 0) known.push(id);
+      });
+      writeKnown(known);
+      if ([1, 2, 3].indexOf(placed.level) >= 0) store(LEVEL_KEY, String(placed.level));
+      store(PLACED_KEY, "done");
+      var saved = document.getElementById("placement-saved");
+      if (saved) saved.hidden = false;
+    } catch (e) {
+      /* a result page without its data: nothing to keep */
+    }
+  }
+  var skip = document.getElementById("placement-skip");
+  if (skip) skip.addEventListener("click", function () { store(PLACED_KEY, "skipped"); });
+  var invite = document.getElementById("placement-invite");
+  if (invite && !load(PLACED_KEY)) invite.hidden = false;
+
   var form = document.getElementById("tadoru-form");
+  if (form && form.hasAttribute("data-fresh")) {
+    var storedLevel = load(LEVEL_KEY);
+    var levelSelect = document.getElementById("level");
+    if (levelSelect && /^[123]$/.test(storedLevel || "")) levelSelect.value = storedLevel;
+  }
   if (form) {
     form.addEventListener("submit", function (event) {
       var field = document.getElementById("known");
