@@ -353,7 +353,12 @@ function checkAnnotateAnswer(data) {
     c && typeof c.surface === "string" && Number.isInteger(c.start) && Number.isInteger(c.end) &&
     CANDIDATE_KINDS.includes(c.kind) &&
     (c.long_form === undefined || typeof c.long_form === "string") && (c.head === undefined || typeof c.head === "string"));
-  return { lang: data.lang, annotations: data.annotations, terms, candidates };
+  // The reader's known terms the text holds, counted (the popup lists them after the unknown ones).
+  const knownFound = {};
+  if (data.known_found && typeof data.known_found === "object" && !Array.isArray(data.known_found)) {
+    for (const [id, n] of Object.entries(data.known_found)) if (Number.isInteger(n)) knownFound[id] = n;
+  }
+  return { lang: data.lang, annotations: data.annotations, terms, candidates, knownFound };
 }
 
 const CANDIDATE_KINDS = ["definition", "acronym", "compound"];
@@ -448,6 +453,22 @@ async function knownRemove({ id }) {
   const write = knownWrites.then(() => Settings.removeKnown(id));
   knownWrites = write.catch(() => {});
   return { known: await write };
+}
+
+async function knownReplace({ ids }) {
+  const write = knownWrites.then(() => Settings.saveKnown(ids.filter((x) => typeof x === "string")));
+  knownWrites = write.catch(() => {});
+  return { known: await write };
+}
+
+let historyWrites = Promise.resolve(); // one read-modify-write of the history at a time
+
+/** The reader opened a card: the term joins the looked-up history (the learning list's source). */
+async function lookedUp({ id }) {
+  const write = historyWrites.then(() => Settings.addHistory(id));
+  historyWrites = write.catch(() => {});
+  await write;
+  return {};
 }
 
 // ------------------------------------------------------------------ the placement (issue 15 #2)
@@ -729,7 +750,8 @@ chrome.tabs.onUpdated.addListener((tabId, change, tab) => {
 });
 
 self.TadoruMessages.listen({
-  annotate, term, status, knownAdd, knownRemove, tooltipCss, pageReport, openPdf, placement, placementDone,
+  annotate, term, status, knownAdd, knownRemove, tooltipCss, pageReport, openPdf, placement, placementDone, lookedUp,
+  knownReplace,
 });
 
 // A new service URL: forget cards and health of the old one.

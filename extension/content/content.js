@@ -29,6 +29,8 @@
     generation: 0, // bumped on every restart: answers for an older generation are dropped
     done: new WeakSet(), // text nodes already sent to the service
     markedTerms: new Set(), // for "first occurrence only" across batches
+    knownFound: new Map(), // known terms the page holds (the service counts them): the popup's list
+    seenTerms: new Set(), // every term the service found on this page, known later or not
     cards: new Map(),
     observer: null,
     tooltip: null,
@@ -111,6 +113,8 @@
       if (generation !== state.generation) return; // settings changed meanwhile: a newer run is on
       state.lastError = null;
       for (const [id, card] of Object.entries(result.terms)) state.cards.set(id, card);
+      for (const [id, n] of Object.entries(result.knownFound || {})) state.knownFound.set(id, (state.knownFound.get(id) || 0) + n);
+      for (const a of result.annotations) state.seenTerms.add(a.term);
       applyAnnotations(part, result.annotations, roots, asMarks(result.candidates, result.lang));
     }
     report();
@@ -204,6 +208,7 @@
       termPageUrl: (id) => `${serviceUrl}/terms/${encodeURIComponent(id)}`,
       searchUrl: (word, lang) => S.searchLink(state.settings.searchUrl, word, lang),
       onKnown: markKnown,
+      onOpen: (id) => M.send("lookedUp", { id }).catch(() => {}), // the popup's "looked up" history
       cssText: state.tooltipCss,
       hoverDelay: state.settings.hoverDelay,
     });
@@ -245,6 +250,52 @@
     report();
   }
 
+  // ------------------------------------------------------------------ one known list with the web pages
+
+  /** Where the service's web pages keep the reader's list (server/tadoru/service/static/web.js). */
+  const WEB_KNOWN_KEY = "tadoru.known";
+  /** Set once the page's own list has joined the extension's: from then on the extension's is the list. */
+  const WEB_JOINED_KEY = "tadoru.known.joined";
+
+  function webKnown() {
+    try {
+      const list = JSON.parse(localStorage.getItem(WEB_KNOWN_KEY) || "[]");
+      return Array.isArray(list) ? S.cleanIds(list) : [];
+    } catch (_) {
+      return [];
+    }
+  }
+
+  /** The extension's list into the page's storage, and a word to web.js that it changed. */
+  function showKnownToPage(ids) {
+    try {
+      localStorage.setItem(WEB_KNOWN_KEY, JSON.stringify(ids));
+    } catch (_) {
+      return; // storage refused (private mode): the page keeps its own list
+    }
+    document.dispatchEvent(new CustomEvent("tadoru:known-synced"));
+  }
+
+  /**
+   * On the service's own pages (issue 15 #4): one known list for the extension and the web pages.
+   * The content script shares the page's storage, so it writes the extension's list there (the
+   * paste form sends it with every text), takes the page's list once, the first time they meet,
+   * so nothing the reader said there is lost, and after that takes every change the page makes
+   * ("I know this", "Forget", a placement), which web.js announces with a `tadoru:known` event.
+   */
+  async function bridgeKnown() {
+    let ids = Array.from(state.known);
+    if (localStorage.getItem(WEB_JOINED_KEY) !== "1") {
+      const merged = S.cleanIds(ids.concat(webKnown()));
+      if (merged.length !== ids.length) ids = (await M.send("knownReplace", { ids: merged })).known;
+      localStorage.setItem(WEB_JOINED_KEY, "1");
+    }
+    showKnownToPage(ids);
+    document.addEventListener("tadoru:known", () => {
+      M.send("knownReplace", { ids: webKnown() }).catch(reportError);
+    });
+  }
+
   // ------------------------------------------------------------------ lifecycle
 
   function start() {
@@ -252,6 +303,8 @@
     state.generation++;
     state.done = new WeakSet();
     state.markedTerms = new Set();
+    state.knownFound = new Map();
+    state.seenTerms = new Set();
     const body = pageRoot(document);
     state.observer = globalThis.TadoruObserve.create(body, onAdded);
     state.observer.start();
@@ -280,6 +333,7 @@
       const added = Array.from(next).filter((id) => !state.known.has(id));
       const removed = Array.from(state.known).filter((id) => !next.has(id));
       state.known = next;
+      if (isServicePage(state.settings) && (added.length || removed.length)) showKnownToPage(Array.from(next));
       if (removed.length && state.running) {
         // A term the reader no longer knows (Options, or Undo) is highlighted again: annotate
         // the page anew, since its places were never marked.
@@ -317,7 +371,33 @@
       timings: { ...state.timings },
       contentType: document.contentType || "",
       url: location.href,
+      ...pageTerms(),
     };
+  }
+
+  /**
+   * This page's terms for the popup's learning list: the highlighted ones in page order with how
+   * often each is marked and its label, then the known ones the page holds (known before or since).
+   */
+  function pageTerms() {
+    const lang = S.definitionLang((state.settings || S.validate({})).definitionLang, chrome.i18n.getUILanguage());
+    const counts = new Map();
+    let previous = null;
+    for (const el of document.querySelectorAll("tadoru-term[data-term]")) {
+      const id = el.getAttribute("data-term");
+      const piece = el.getAttribute("tabindex") === "-1" && !el.hasAttribute("data-tadoru-stop") && previous === id;
+      previous = id;
+      if (!piece) counts.set(id, (counts.get(id) || 0) + 1); // a later piece of a split term is not another
+    }
+    const labelOf = (id) => {
+      const card = state.cards.get(id);
+      return (card && card.label && (card.label[lang] || card.label.en)) || id;
+    };
+    const terms = Array.from(counts, ([id, count]) => ({ id, count, label: labelOf(id) }));
+    const knownHere = Array.from(new Set([...state.knownFound.keys(), ...state.seenTerms]))
+      .filter((id) => state.known.has(id) && !counts.has(id))
+      .map((id) => ({ id, label: labelOf(id) }));
+    return { terms, knownHere };
   }
 
   /** The keyboard command or the popup: highlights off for this tab, or on again (not stored). */
@@ -344,6 +424,7 @@
     state.known = new Set(known);
     chrome.storage.onChanged.addListener(onStorageChanged);
     if (shouldRun(settings)) start();
+    else if (isServicePage(settings)) bridgeKnown().catch(reportError);
   }
 
   main().catch(reportError);

@@ -196,19 +196,57 @@
     }
   }
 
-  async function exportKnown() {
-    const ids = await S.loadKnown();
-    const doc = K.knownDocument(ids);
-    const blob = new Blob([JSON.stringify(doc, null, 2) + "\n"], { type: "application/json" });
-    const url = URL.createObjectURL(blob);
+  function download(text, name, type) {
+    const url = URL.createObjectURL(new Blob([text], { type }));
     const a = document.createElement("a");
     a.href = url;
-    a.download = "tadoru-known.json";
+    a.download = name;
     document.body.append(a);
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
+  async function exportKnown() {
+    const ids = await S.loadKnown();
+    const doc = K.knownDocument(ids);
+    download(JSON.stringify(doc, null, 2) + "\n", "tadoru-known.json", "application/json");
     say($("known-status"), t("optionsExported", [String(doc.known.length)]), "ok");
+  }
+
+  // ------------------------------------------------------------------ the learning list
+
+  /** Looked-up terms not known yet, newest first, with their cards (from the worker's cache). */
+  async function learningCards() {
+    const [items, known] = await Promise.all([S.loadHistory(), S.loadKnown()]);
+    const knownSet = new Set(known);
+    const ids = items.map((item) => item.id).filter((id) => !knownSet.has(id));
+    const cards = await Promise.all(ids.map((id) => M.send("term", { id }).catch(() => ({ id }))));
+    return cards;
+  }
+
+  async function showLearning() {
+    const settings = await S.load();
+    const lang = S.definitionLang(settings.definitionLang, chrome.i18n.getUILanguage());
+    const cards = await learningCards();
+    const list = $("learning-list");
+    list.textContent = "";
+    for (const card of cards) {
+      const li = document.createElement("li");
+      li.dataset.term = card.id;
+      li.textContent = (card.label && (card.label[lang] || card.label.en)) || card.id;
+      list.append(li);
+    }
+    $("learning-empty").hidden = cards.length > 0;
+    $("export-anki").disabled = cards.length === 0;
+  }
+
+  async function exportAnki() {
+    const settings = await S.load();
+    const lang = S.definitionLang(settings.definitionLang, chrome.i18n.getUILanguage());
+    const cards = (await learningCards()).filter((c) => c.definition);
+    download(S.ankiDeck(cards, lang), "tadoru-learning.txt", "text/plain");
+    say($("learning-status"), t("optionsExported", [String(cards.length)]), "ok");
   }
 
   async function importKnown(event) {
@@ -246,13 +284,17 @@
       }
     });
     $("export-known").addEventListener("click", exportKnown);
+    $("export-anki").addEventListener("click", exportAnki);
+    $("clear-history").addEventListener("click", () => S.clearHistory());
     $("import-known").addEventListener("change", importKnown);
     chrome.storage.onChanged.addListener((changes, area) => {
       if (area !== "local") return;
       if (changes.settings) showSettings(S.migrate(changes.settings.newValue));
       if (changes.known) showKnown();
+      if (changes.known || changes.history) showLearning().catch(() => {});
     });
     await showKnown();
+    await showLearning().catch(() => {});
     document.body.dataset.ready = "true";
   }
 

@@ -84,6 +84,62 @@
     };
   }
 
+  // ------------------------------------------------------------------ the learning list
+
+  function termItem(label, extra, className) {
+    const li = document.createElement("li");
+    if (className) li.className = className;
+    const name = document.createElement("span");
+    name.textContent = label;
+    li.append(name);
+    if (extra) {
+      const small = document.createElement("span");
+      small.className = "count";
+      small.textContent = extra;
+      li.append(small);
+    }
+    return li;
+  }
+
+  /** A term's label in the reader's language, from its card (the worker caches cards). */
+  async function labelOf(id, lang) {
+    const card = await M.send("term", { id }).catch(() => null);
+    return (card && card.label && (card.label[lang] || card.label.en)) || id;
+  }
+
+  /** This page's terms: the highlighted (not known yet) first, then the known ones it holds. */
+  async function showPageTerms(info) {
+    if (!info || !Array.isArray(info.terms) || (!info.terms.length && !(info.knownHere || []).length)) return;
+    const list = $("page-terms");
+    for (const term of info.terms) list.append(termItem(term.label, term.count > 1 ? `×${term.count}` : "", ""));
+    // The page has no cards of the terms it did not highlight: their labels come from the worker.
+    const settings = await S.load();
+    const lang = S.definitionLang(settings.definitionLang, chrome.i18n.getUILanguage());
+    const knownHere = info.knownHere || [];
+    const labels = await Promise.all(knownHere.map((term) => (term.label !== term.id ? term.label : labelOf(term.id, lang))));
+    const known = $("known-here");
+    labels.forEach((label) => known.append(termItem(label, t("popupKnownMark"), "")));
+    known.hidden = !knownHere.length;
+    $("learning").hidden = false;
+  }
+
+  /** The terms the reader looked up lately, newest first; known ones are greyed. */
+  async function showHistory() {
+    const [items, known, settings] = await Promise.all([S.loadHistory(), S.loadKnown(), S.load()]);
+    if (!items.length) return;
+    const lang = S.definitionLang(settings.definitionLang, chrome.i18n.getUILanguage());
+    const knownSet = new Set(known);
+    const list = $("history-terms");
+    const shown = items.slice(0, 8);
+    const labels = await Promise.all(shown.map((item) => labelOf(item.id, lang)));
+    shown.forEach((item, i) => {
+      const label = labels[i];
+      const isKnown = knownSet.has(item.id);
+      list.append(termItem(label, isKnown ? t("popupKnownMark") : "", isKnown ? "is-known" : ""));
+    });
+    $("history").hidden = false;
+  }
+
   // ------------------------------------------------------------------ Read with Tadoru
 
   /** The tab's URL ("" when the browser does not let the extension see it). */
@@ -150,7 +206,8 @@
     const tabId = await currentTabId();
     const info = await pageInfoOf(tabId);
     showSite(info);
-    await Promise.all([showService(tabId), showPdf(tabId, info)]);
+    await Promise.all([showService(tabId), showPdf(tabId, info), showPageTerms(info).catch(() => {}),
+      showHistory().catch(() => {})]);
     document.body.dataset.ready = "true";
   }
 

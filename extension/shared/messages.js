@@ -36,6 +36,11 @@
     knownAdd: { request: { id: "string" }, result: { known: "array" } },
     // content → worker: "Undo" after "I know this" (the term is highlighted again everywhere).
     knownRemove: { request: { id: "string" }, result: { known: "array" } },
+    // content (on the service's own pages) → worker: the known list as the web pages now hold it
+    // (one list for the extension and the web pages; see content.js, bridgeKnown).
+    knownReplace: { request: { ids: "array" }, result: { known: "array" } },
+    // content → worker: the reader opened a term's card (the looked-up history, newest first).
+    lookedUp: { request: { id: "string" }, result: {} },
     // placement page → worker: the placement's term cards (GET /api/v1/placement).
     placement: { request: {}, result: { terms: "array" } },
     // placement page → worker: the terms the reader can explain (or a skip): the worker saves the

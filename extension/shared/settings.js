@@ -251,6 +251,62 @@
     return saveKnown(ids.filter((x) => x !== id));
   }
 
+  // ------------------------------------------------------------------ looked-up history
+
+  /** How many looked-up terms are kept (newest first): the learning list draws on them. */
+  const HISTORY_MAX = 200;
+
+  /** `[{id, at}]`, newest first, one entry per term, at most HISTORY_MAX; bad entries dropped. */
+  function cleanHistory(items) {
+    const out = [];
+    const seen = new Set();
+    for (const item of Array.isArray(items) ? items : []) {
+      if (!item || typeof item.id !== "string" || !item.id.trim() || seen.has(item.id)) continue;
+      seen.add(item.id);
+      out.push({ id: item.id, at: Number.isFinite(item.at) ? item.at : 0 });
+      if (out.length === HISTORY_MAX) break;
+    }
+    return out;
+  }
+
+  async function loadHistory() {
+    const got = await storage().get("history");
+    return cleanHistory(got.history && got.history.items);
+  }
+
+  /** The reader opened `id`'s card: it goes (back) to the front of the history. */
+  async function addHistory(id, at = Date.now()) {
+    const items = cleanHistory([{ id, at }, ...(await loadHistory())]);
+    await storage().set({ history: { version: 1, items } });
+    return items;
+  }
+
+  async function clearHistory() {
+    await storage().set({ history: { version: 1, items: [] } });
+  }
+
+  /**
+   * The terms the reader is learning — looked up and not known — as an Anki import file: the
+   * same columns and headers as `tadoru lexicon export --format anki` (front, back, tags), one
+   * card per term in the reader's language, so Anki's import dialog needs no settings.
+   */
+  function ankiDeck(cards, lang) {
+    const field = (v) => String(v == null ? "" : v).replace(/[\t\r\n]+/g, " ");
+    const other = lang === "ja" ? "en" : "ja";
+    const rows = ["#separator:tab", "#html:false", "#columns:Front\tBack\tTags", "#tags column:3"];
+    for (const c of cards) {
+      if (!c || typeof c.id !== "string") continue;
+      const label = (c.label && (c.label[lang] || c.label.en)) || c.id;
+      const otherLabel = c.label && c.label[other];
+      const definition = (c.definition && (c.definition[lang] || c.definition.en)) || "";
+      const back = otherLabel && otherLabel !== label ? `${definition} (${otherLabel})` : definition;
+      const tags = ["tadoru", "tadoru::learning", c.category && `tadoru::${c.category}`,
+        Number.isInteger(c.level) && `tadoru::level${c.level}`, `tadoru::${lang}`].filter(Boolean).join(" ");
+      rows.push([label, back, tags].map(field).join("\t"));
+    }
+    return rows.join("\n") + "\n";
+  }
+
   /** The known ids stored in a `chrome.storage.onChanged` change of the "known" key. */
   function knownFromChange(change) {
     const v = change && change.newValue;
@@ -291,6 +347,7 @@
     VERSION, KNOWN_VERSION, DEFAULTS, CHOICES, DEFAULT_SERVICE_URL, MIGRATIONS,
     normalizeServiceUrl, normalizeToken, normalizeSearchUrl, searchLink, originPattern, normalizeHost, normalizeHosts, validate, migrate, load, save,
     loadKnown, saveKnown, addKnown, removeKnown, knownFromChange, cleanIds,
+    HISTORY_MAX, cleanHistory, loadHistory, addHistory, clearHistory, ankiDeck,
     siteEnabled, withSite, hostMatches, definitionLang,
   });
   root.TadoruSettings = api;

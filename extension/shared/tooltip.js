@@ -18,6 +18,7 @@
  *     termPageUrl: (id) => url|null,  // optional: link to the term page (null/absent hides it)
  *     onKnown: async (id) => {},      // optional: "I know this" clicked (null/absent hides the
  *                                     //   button); the caller un-highlights the term
+ *     onOpen: (id) => {},             // optional: a term's card was opened (the reader looked it up)
  *     cssText: "...",                 // the stylesheet put inside the shadow root, as text
  *     cssUrl: "...",                  //   …or as a URL (give one of them; tooltip.css is it)
  *     linkTarget: "_blank",           // optional: target of the term-page link (default "_blank")
@@ -408,6 +409,9 @@
       if (id === CANDIDATE) { showCandidate(anchor, focusCard); return Promise.resolve(); }
       ensureHost();
       card.removeAttribute("data-candidate");
+      if (currentId !== id && typeof opts.onOpen === "function") {
+        try { opts.onOpen(id); } catch (e) { /* a caller's bookkeeping never breaks the card */ }
+      }
       currentId = id;
       var token = ++renderToken;
       renderMessage(id, "tadoru-loading", words.loading);

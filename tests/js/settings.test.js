@@ -80,3 +80,28 @@ test("candidate search links: Wikipedia in the page's language by default, or th
   assert.equal(S.validate({}).discover, false); // off until the measured precision allows it (README)
   assert.equal(S.validate({ discover: true }).discover, true);
 });
+
+test("the looked-up history keeps one entry per term, newest first, bounded", () => {
+  const items = [{ id: "lora", at: 3 }, { id: "gpu", at: 2 }, { id: "lora", at: 1 }, { id: 5 }, null, { id: " " }];
+  assert.deepEqual(S.cleanHistory(items), [{ id: "lora", at: 3 }, { id: "gpu", at: 2 }]);
+  const many = Array.from({ length: S.HISTORY_MAX + 50 }, (_, i) => ({ id: `t${i}`, at: i }));
+  assert.equal(S.cleanHistory(many).length, S.HISTORY_MAX);
+  assert.deepEqual(S.cleanHistory("nope"), []);
+});
+
+test("the learning list exports as an Anki file with the CLI's columns, fields kept on one line", () => {
+  const cards = [
+    { id: "lora", label: { en: "LoRA", ja: "LoRA" }, definition: { en: "A cheap\tway\nto fine-tune.", ja: "軽い微調整" },
+      level: 3, category: "training" },
+    { id: "model", label: { en: "model", ja: "モデル" }, definition: { en: "What gets trained.", ja: "学習させる対象" },
+      level: 1, category: "basics" },
+    { label: { en: "no id" } },
+  ];
+  const lines = S.ankiDeck(cards, "ja").trimEnd().split("\n");
+  assert.deepEqual(lines.slice(0, 4), ["#separator:tab", "#html:false", "#columns:Front\tBack\tTags", "#tags column:3"]);
+  assert.equal(lines.length, 6);
+  assert.deepEqual(lines[4].split("\t"), ["LoRA", "軽い微調整", "tadoru tadoru::learning tadoru::training tadoru::level3 tadoru::ja"]);
+  assert.deepEqual(lines[5].split("\t").slice(0, 2), ["モデル", "学習させる対象 (model)"]);
+  const en = S.ankiDeck(cards.slice(0, 1), "en").trimEnd().split("\n");
+  assert.deepEqual(en[4].split("\t").slice(0, 2), ["LoRA", "A cheap way to fine-tune."]);
+});

@@ -36,7 +36,7 @@ def test_the_answers_set_level_and_known_list_and_pages_follow(ext, pages_url, l
     settings, known = ext.settings(), set(ext.known())
     assert (settings["level"], settings["placed"]) == (2, "done")
     assert set(level1) <= known and "machine-learning" in known
-    article, info = ext.open(f"{pages_url}/ja_tech_blog.html")
+    article, _info = ext.open(f"{pages_url}/ja_tech_blog.html")
     marked = {t for t, _ in article.evaluate(HIGHLIGHTS_JS)}
     assert marked and not marked & known, "known terms are not highlighted"
     cards_by_id = {c["id"]: c for c in cards}

@@ -59,7 +59,11 @@
       /* private mode: the choice lasts for this page only */
     }
     showKnown();
+    // With the Tadoru extension installed, its content script keeps one list for both: it takes
+    // the change from here (and writes its own list back, announcing it with tadoru:known-synced).
+    document.dispatchEvent(new CustomEvent("tadoru:known"));
   }
+  document.addEventListener("tadoru:known-synced", function () { showKnown(); });
 
   function unwrap(id) {
     var selector = "tadoru-term[data-term=\"" + (window.CSS && CSS.escape ? CSS.escape(id) : id) + "\"]";
