@@ -241,15 +241,23 @@
 
     // ------------------------------------------------------------------ rendering
 
-    function section(cls, heading, ids) {
+    function section(cls, heading, ids, names) {
       var box = make(doc, "div", cls);
       box.appendChild(make(doc, "div", "tadoru-heading", heading));
       var list = make(doc, "div", "tadoru-buttons");
       ids.forEach(function (id) {
-        var b = make(doc, "button", null, String(id).replace(/-/g, " "));
+        // The card names the terms it links to (`names`): the button reads right at once, in the
+        // reader's language, instead of showing the (English) id until that term's card arrives.
+        var named = names && names[id] ? labelOf({ id: id, label: names[id] }, lang) : null;
+        var b = make(doc, "button", null, named || String(id).replace(/-/g, " "));
         b.type = "button";
         b.setAttribute("data-term", id);
         list.appendChild(b);
+        if (named) {
+          var alt0 = labelOf({ id: id, label: names[id] }, other);
+          if (alt0 && alt0 !== named) b.title = alt0;
+          return;
+        }
         var token = renderToken;
         fetchCard(id).then(function (c) {
           if (token !== renderToken) return;
@@ -333,10 +341,10 @@
       card.appendChild(p);
 
       if (Array.isArray(c.deeper) && c.deeper.length) {
-        card.appendChild(section("tadoru-deeper", words.deeper, c.deeper));
+        card.appendChild(section("tadoru-deeper", words.deeper, c.deeper, c.names));
       }
       if (Array.isArray(c.related) && c.related.length) {
-        card.appendChild(section("tadoru-related", words.related, c.related));
+        card.appendChild(section("tadoru-related", words.related, c.related, c.names));
       }
 
       var actions = make(doc, "div", "tadoru-actions");

@@ -203,7 +203,7 @@ def _annotate_pdf(name: str, data: bytes, options: Any, lexicon_dirs: tuple[str,
     except (PdfError, TextTooLong) as exc:
         raise click.ClickException(f"{printable(name)}: {exc}") from None
     answer = result.to_json()
-    answer["terms"] = {a.annotation.term: annotator.lexicon[a.annotation.term].to_card() for a in result.annotations}
+    answer["terms"] = {a.annotation.term: annotator.lexicon.card(a.annotation.term) for a in result.annotations}
     click.echo(json.dumps(answer, ensure_ascii=False, indent=1))
 
 

@@ -455,3 +455,18 @@ def test_the_placement_can_be_skipped_and_is_not_offered_again(page, live_server
     assert page.evaluate("localStorage.getItem('tadoru.placed')") == "skipped"
     assert page.locator("#placement-invite").is_hidden()
     assert page.input_value("#level") == "1"
+
+
+def test_trace_buttons_read_in_the_readers_language_at_once(page, live_server):
+    """Issue 15: while tracing, labels flashed in English (the id) until each deeper card arrived.
+    The card now names the terms it links to; with every other card held back, the buttons read right."""
+    page.route("**/api/v1/terms/**", lambda route: route.abort())
+    paste(page, live_server, SEED_JA, lang="ja")
+    page.hover('#tadoru-result tadoru-term[data-term="fine-tuning"]')
+    page.locator(f"{TOOLTIP} .tadoru-definition").wait_for()
+    buttons = page.locator(f"{TOOLTIP} .tadoru-deeper button")
+    texts = buttons.all_inner_texts()
+    ids = [b.get_attribute("data-term") for b in buttons.all()]
+    names = card(live_server, "fine-tuning")["names"]
+    assert texts and texts == [names[i]["ja"] for i in ids]
+    assert any(t != i.replace("-", " ") for t, i in zip(texts, ids))

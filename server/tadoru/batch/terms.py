@@ -68,8 +68,7 @@ class BatchTerms:
             if self.server is not None:
                 self._cards[concept_id] = self.server.card(concept_id)
                 return self._cards[concept_id]
-            concept = self.lexicon.get(concept_id)
-            self._cards[concept_id] = concept.to_card() if concept is not None else None
+            self._cards[concept_id] = self.lexicon.card(concept_id) if concept_id in self.lexicon else None
         return self._cards[concept_id]
 
     def resolve_known(self, names: Sequence[str], err: TextIO) -> tuple[list[str], list[str]]:

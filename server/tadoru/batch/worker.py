@@ -142,8 +142,8 @@ class LocalEngine:
 
     def card(self, concept_id: str) -> dict[str, Any] | None:
         if concept_id not in self._cards:
-            concept = self.annotator.lexicon.get(concept_id)
-            self._cards[concept_id] = concept.to_card() if concept is not None else None
+            lexicon = self.annotator.lexicon
+            self._cards[concept_id] = lexicon.card(concept_id) if concept_id in lexicon else None
         return self._cards[concept_id]
 
 

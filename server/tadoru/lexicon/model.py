@@ -183,6 +183,14 @@ class Lexicon:
                     reverse[d].append(concept.id)
         return reverse
 
+    def card(self, concept_id: str) -> dict[str, Any]:
+        """The term card with ``names``: the labels of the terms it links to (deeper and related),
+        so a tooltip shows the buttons in the reader's language at once instead of an id first."""
+        card = self.concepts[concept_id].to_card()
+        linked = [cid for cid in dict.fromkeys([*card["deeper"], *card["related"]]) if cid in self.concepts]
+        card["names"] = {cid: {lang: self.concepts[cid].labels[lang][0] for lang in LANGS} for cid in linked}
+        return card
+
     def resolve(self, name: str) -> str | None:
         """A concept id from an id or any label (case- and width-insensitive)."""
         if name in self.concepts:

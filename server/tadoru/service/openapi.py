@@ -267,8 +267,12 @@ def openapi_document() -> dict[str, Any]:
                             "level": {"type": "integer", "enum": list(LEVELS)},
                             "known": {"type": "array", "items": {"type": "string"}}}},
                             "The level to read at and the terms to count as known."),
+                        "400": _error("The body is not JSON (`invalid_json`)."),
+                        "413": _error("The body is larger than the configured cap (`payload_too_large`)."),
+                        "415": _error("The body is not sent as application/json (`unsupported_media_type`)."),
                         "422": _error("A body that is not `{\"can_explain\": [ids]}` (`invalid_request`, "
                                       "`unknown_field`, `invalid_field`)."),
+                        "503": _error("Past capacity (`overloaded`): retry after `Retry-After` seconds."),
                         **_COMMON_ERRORS,
                     },
                 },
@@ -428,6 +432,9 @@ def openapi_document() -> dict[str, Any]:
                         "deeper": {"type": "array", "items": {"type": "string"}},
                         "related": {"type": "array", "items": {"type": "string"}},
                         "links": {"type": "object"},
+                        "names": {"type": "object", "additionalProperties": _LABELS,
+                                  "description": "The labels of the terms in `deeper` and `related`, by id, so a "
+                                                 "client can name them without asking for their cards."},
                         "reading": {"type": "object", "properties": {"ja": {"type": "string"}},
                                     "description": "The Japanese label's reading in hiragana (過学習 → かがくしゅう), "
                                                    "present when that label has kanji."},

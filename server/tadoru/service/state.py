@@ -33,7 +33,7 @@ class TadoruState:
         """The term card of a concept (built once; treat it as read-only)."""
         card = self._cards.get(concept_id)
         if card is None:
-            card = self._cards[concept_id] = self.lexicon[concept_id].to_card()
+            card = self._cards[concept_id] = self.lexicon.card(concept_id)
         return card
 
     @property
