@@ -147,17 +147,19 @@ def launched_extension(playwright: Any, executable: str, profile: Path, **option
         control = context.new_page()
         control.goto(f"chrome-extension://{extension_id}/popup/popup.html")
         # A new install opens the placement in a tab of its own (issue 15 #2): noted, then closed
-        # so that it does not talk to the service while the tests do.
+        # so that it does not talk to the service while the tests do.  Asked of the browser's tabs
+        # (Playwright's page list may not show a tab an extension opened).
         placement = f"chrome-extension://{extension_id}/placement/placement.html"
+        find = """async (url) => (await chrome.tabs.query({})).filter((t) => (t.url || t.pendingUrl) === url).map((t) => t.id)"""
         deadline = time.monotonic() + 10
-        opened: list[str] = []
-        while not opened and time.monotonic() < deadline:
-            opened = [p.url for p in context.pages if p.url == placement]
-            if not opened:
+        tabs: list[int] = []
+        while not tabs and time.monotonic() < deadline:
+            tabs = worker.evaluate(find, placement)
+            if not tabs:
                 time.sleep(0.1)
-        for p in context.pages:
-            if p.url == placement:
-                p.close()
+        opened = [placement] * len(tabs)
+        if tabs:
+            worker.evaluate("async (ids) => chrome.tabs.remove(ids)", tabs)
         yield Extension(context, extension_id, control, opened_on_install=opened)
     finally:
         context.close()
