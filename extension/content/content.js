@@ -151,10 +151,19 @@
     state.timings.dropped += anchored.dropped;
     const t1 = now();
     quietly(() => markPlaced(anchored.snapshot, anchored.placed, state.done));
+    if (anchored.placed.length) retint();
     state.timings.markMs += now() - t1;
     state.timings.batches++;
     // The tooltip's host element joins the page only once there is something to explain.
     if (anchored.placed.length && !state.tooltip && !state.tooltipPending) attachTooltip();
+  }
+
+  /** Tint the highlights by their level, or take the tint off (Options: "Colour the highlights by level"). */
+  function retint() {
+    const Tooltip = globalThis.TadoruTooltip;
+    if (!Tooltip || typeof Tooltip.tint !== "function") return;
+    const on = state.settings.tint;
+    quietly(() => Tooltip.tint(document, (id) => (on && state.cards.has(id) ? state.cards.get(id).level : null)));
   }
 
   function quietly(fn) {
@@ -354,6 +363,7 @@
       if (wasOn && (!isOn || redo)) stop();
       if (isOn && (!wasOn || redo)) start();
       else if (isOn && retip && state.tooltip) attachTooltip();
+      if (isOn && !redo && old.tint !== next.tint) retint();
     }
   }
 

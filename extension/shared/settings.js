@@ -4,7 +4,7 @@
  * Stored in `chrome.storage.local` under two keys so that a click on "I know this" does not
  * rewrite (and re-broadcast) the settings:
  *   settings: {version, serviceUrl, serviceToken, level, definitionLang, density, siteMode, sites,
- *              arxivReader, discover, searchUrl, hoverDelay, placed}
+ *              arxivReader, discover, searchUrl, hoverDelay, tint, placed}
  *   known:    {version, ids: [term ids]}
  * Every read goes through `migrate()`, which upgrades an older stored version one step at a
  * time and replaces any value that is not valid with its default, so no part of the extension
@@ -42,6 +42,7 @@
     // fields get 0.43 candidates per 1,000 characters (target 0.3); README, "Words Tadoru does
     // not know yet".
     discover: false,
+    tint: true, // colour the highlights by level: green everyday, blue practitioner, purple specialist
     hoverDelay: 250, // ms the pointer rests on a highlight before its card opens
     placed: "", // the placement: "" not yet (offered on install), "done" or "skipped"
     searchUrl: "", // where a candidate's "Search" goes, with {q} for the word; "" = Wikipedia in the page's language
@@ -162,6 +163,7 @@
     out.sites = normalizeHosts(s.sites);
     out.arxivReader = typeof s.arxivReader === "boolean" ? s.arxivReader : DEFAULTS.arxivReader;
     out.discover = typeof s.discover === "boolean" ? s.discover : DEFAULTS.discover;
+    out.tint = typeof s.tint === "boolean" ? s.tint : DEFAULTS.tint;
     out.placed = CHOICES.placed.includes(s.placed) ? s.placed : DEFAULTS.placed;
     out.hoverDelay = CHOICES.hoverDelay.includes(Number(s.hoverDelay)) ? Number(s.hoverDelay) : DEFAULTS.hoverDelay;
     const searchUrl = normalizeSearchUrl(s.searchUrl);

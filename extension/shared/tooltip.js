@@ -30,6 +30,8 @@
  *   tip.close()    close it
  *   tip.destroy()  remove every listener and the <tadoru-tooltip> element
  *   TadoruTooltip.version === 1
+ *   TadoruTooltip.tint(root, levelOf)   set data-level="1|2|3" on each highlight from levelOf(id)
+ *                                       //   (anything else removes it): the level tints
  *
  *   searchUrl: (word, lang) => url|null  // optional: where a candidate's "Search" link goes (absent:
  *                                        //   Wikipedia's search in the page's language; null: no link)
@@ -690,5 +692,26 @@
     };
   }
 
-  globalThis.TadoruTooltip = Object.freeze({ version: VERSION, attach: attach });
+  /**
+   * Tint the highlights by level (issue 15 #2): every mark of a term gets data-level from
+   * levelOf(id) (1, 2 or 3), or loses it when levelOf gives anything else, so a reader sees
+   * at a glance which terms are everyday, practitioner or specialist ones.  The colours are in
+   * tooltip.css and the extension's highlight.css.  Returns the number of marks tinted.
+   */
+  function tint(root, levelOf) {
+    var marks = root.querySelectorAll(TERM + "[data-term]");
+    var tinted = 0;
+    for (var i = 0; i < marks.length; i++) {
+      var level = levelOf(marks[i].getAttribute("data-term"));
+      if (level === 1 || level === 2 || level === 3) {
+        if (marks[i].getAttribute("data-level") !== String(level)) marks[i].setAttribute("data-level", String(level));
+        tinted++;
+      } else if (marks[i].hasAttribute("data-level")) {
+        marks[i].removeAttribute("data-level");
+      }
+    }
+    return tinted;
+  }
+
+  globalThis.TadoruTooltip = Object.freeze({ version: VERSION, attach: attach, tint: tint });
 })();

@@ -78,6 +78,11 @@ def test_hovering_a_term_shows_its_tooltip_offline(batch_out, offline_page):
     assert page.evaluate("typeof TadoruTooltip") == "object"
     assert page.evaluate("[window.__pageScriptRan, window.__onloadRan, window.__imgHandlerRan]") == [None, None, None]
     assert page.title() == "LoRA, explained for people who fine-tune models"
+    from tadoru import load_lexicon
+
+    lexicon = load_lexicon()
+    tinted = page.evaluate("Array.from(document.querySelectorAll('tadoru-term[data-term]'), (el) => [el.dataset.term, el.dataset.level])")
+    assert tinted and all(level == str(lexicon[term].level) for term, level in tinted)  # tinted by level, offline too
 
     page.hover('tadoru-term[data-term="lora"] >> nth=0')
     definition = page.locator("tadoru-tooltip .tadoru-definition")

@@ -12,6 +12,8 @@ from itertools import pairwise
 import pytest
 import requests
 
+from tadoru import load_lexicon
+
 pytestmark = pytest.mark.browser
 
 SEED_JA = "ファインチューニングとは、既に学習済みのモデルに新たな層を追加し、モデル全体を再学習する手法です。"
@@ -77,6 +79,10 @@ def test_paste_japanese_and_english_then_hover_and_follow_a_deeper_term(page, li
     assert all(m.get_attribute("role") == "button" for m in marks.all())
     # the sidebar lists each term once
     assert page.locator('.found-terms li[data-term="lora"]').count() == 1
+    # Tinted by level, as in the extension (issue 15 #2).
+    lexicon = load_lexicon()
+    assert {m.get_attribute("data-term"): m.get_attribute("data-level") for m in marks.all()} == {
+        term: str(lexicon[term].level) for term in found}
 
     # hover a Japanese term: the tooltip shows both labels and the English definition (UI is English)
     expected = card(live_server, "fine-tuning")

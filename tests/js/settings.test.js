@@ -81,6 +81,12 @@ test("candidate search links: Wikipedia in the page's language by default, or th
   assert.equal(S.validate({ discover: true }).discover, true);
 });
 
+test("highlights are tinted by level unless the reader switches it off", () => {
+  assert.equal(S.validate({}).tint, true);
+  assert.equal(S.validate({ tint: false }).tint, false);
+  assert.equal(S.validate({ tint: "no" }).tint, true); // not a boolean: the default
+});
+
 test("the looked-up history keeps one entry per term, newest first, bounded", () => {
   const items = [{ id: "lora", at: 3 }, { id: "gpu", at: 2 }, { id: "lora", at: 1 }, { id: 5 }, null, { id: " " }];
   assert.deepEqual(S.cleanHistory(items), [{ id: "lora", at: 3 }, { id: "gpu", at: 2 }]);

@@ -68,6 +68,11 @@ BOOTSTRAP_JS = """(function () {
     }
   }
   readKnown().forEach(unmark);
+  if (TadoruTooltip.tint) {
+    TadoruTooltip.tint(document, function (id) {
+      return Object.prototype.hasOwnProperty.call(cards, id) ? cards[id].level : null;
+    });
+  }
   TadoruTooltip.attach({
     root: document,
     lang: data.lang,

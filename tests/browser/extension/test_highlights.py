@@ -4,6 +4,7 @@ still looks and works the same.  Real Chromium, the unpacked extension, the real
 from __future__ import annotations
 
 import pytest
+import requests
 
 from harness.extension import HIGHLIGHTS_JS, api_annotations, page_path
 
@@ -193,3 +194,30 @@ def test_a_known_list_of_ids_and_labels_hides_what_the_service_hides(ext, pages_
                                known=known)
     assert marked == expected
     assert not {"lora", "gpu", "fine-tuning", "large-language-model"} & {term for term, _ in marked}
+
+
+LEVELS_JS = """() => Array.from(document.querySelectorAll('tadoru-term[data-term]'))
+    .map((el) => [el.dataset.term, el.dataset.level || null, getComputedStyle(el).backgroundColor])"""
+
+
+def test_highlights_are_tinted_by_level_and_the_tint_can_be_switched_off(ext, pages_url, live_server):
+    """Issue 15 #2: each highlight carries its term's level and the level's colour; switching the
+    tint off in Options takes it off the open tab without asking the service again."""
+    page, info = ext.open(f"{pages_url}/ja_tech_blog.html")
+    marks = page.evaluate(LEVELS_JS)
+    levels = {t: requests.get(f"{live_server.url}/api/v1/terms/{t}", timeout=10).json()["level"]
+              for t in {term for term, _, _ in marks}}
+    assert [lvl for _, lvl, _ in marks] == [str(levels[t]) for t, _, _ in marks]
+    colours: dict[str, set[str]] = {}
+    for _, lvl, bg in marks:
+        colours.setdefault(lvl, set()).add(bg)
+    assert len(colours) >= 2, f"the page should hold terms of more than one level: {colours}"
+    assert all(len(c) == 1 for c in colours.values()) and len({c.pop() for c in colours.values()}) == len(colours)
+
+    ext.set_settings(tint=False)
+    page.wait_for_function("() => !document.querySelector('tadoru-term[data-level]')")
+    after = ext.page_info(page)
+    assert len(page.evaluate(LEVELS_JS)) == len(marks) and after["timings"]["batches"] == info["timings"]["batches"]
+    assert len({bg for _, _, bg in page.evaluate(LEVELS_JS)}) == 1, "untinted, every highlight looks the same"
+    ext.set_settings(tint=True)
+    page.wait_for_function(f"() => document.querySelectorAll('tadoru-term[data-level]').length === {len(marks)}")

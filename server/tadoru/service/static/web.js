@@ -100,6 +100,8 @@
   }
 
   if (window.TadoruTooltip) {
+    // Highlights tinted by level, as in the extension (issue 15 #2).
+    window.TadoruTooltip.tint(document, function (id) { return cards[id] ? cards[id].level : null; });
     window.TadoruTooltip.attach({
       root: document,
       lang: lang,
