@@ -49,6 +49,9 @@ def test_a_paper_opens_with_highlights_over_its_words(page, live_server, pdfs):
     assert shell_box["x"] <= box["x"] and box["x"] + box["width"] <= shell_box["x"] + shell_box["width"] + 1
     assert shell_box["y"] <= box["y"] and box["y"] + box["height"] <= shell_box["y"] + shell_box["height"] + 1
     assert mark.get_attribute("role") == "button" and mark.get_attribute("aria-label") == first["exact"]
+    # Tinted by level, from the cards of the API's answer (issue 15 #2).
+    tinted = page.evaluate("Array.from(document.querySelectorAll('tadoru-term.reader-mark'), (el) => [el.dataset.term, el.dataset.level])")
+    assert all(level == str(api["terms"][term]["level"]) for term, level in tinted)
     status = page.locator("#reader-status").inner_text()
     assert "paper.pdf" in status and str(len(api["annotations"])) in status
 

@@ -181,6 +181,10 @@ async function openPdf(bytes, name) {
       byPage.get(a.page).push(a);
     }
     for (const item of shells) placeMarks(item, byPage.get(item.number) || []);
+    const cards = result.terms || {};
+    if (window.TadoruTooltip && window.TadoruTooltip.tint) { // tinted by level, as on every page
+      window.TadoruTooltip.tint(pagesEl, (id) => (Object.hasOwn(cards, id) ? cards[id].level : null));
+    }
     if ((result.warnings || []).includes("no_text_layer")) {
       setStatus(message("NoText", { name }));
     } else {
