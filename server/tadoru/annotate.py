@@ -119,11 +119,13 @@ def apply_density(annotations: list[Annotation], sections: Sections, density: st
     return out
 
 
-def sections_of(annotated: Annotated, breaks: Sequence[int] = ()) -> Sections:
-    """The sections of what was annotated: a page's from its elements, a text's from its lines."""
+def sections_of(annotated: Annotated, breaks: Sequence[int] = (),
+                headings: Sequence[tuple[int, int]] = ()) -> Sections:
+    """The sections of what was annotated: a page's from its elements, a text's from its lines
+    (and, for a PDF's text, the headings its layout found)."""
     if annotated.page is not None:
         return page_sections(annotated.page)
-    return text_sections(annotated.text, breaks)
+    return text_sections(annotated.text, breaks, headings)
 
 
 def detect_lang(text: str) -> str:
@@ -169,7 +171,7 @@ class Annotator:
     # ------------------------------------------------------------------ text and pages
 
     def annotate_text(self, text: str, options: ReaderOptions | None = None, *, breaks: Sequence[int] = (),
-                      **kwargs: Any) -> Annotated:
+                      headings: Sequence[tuple[int, int]] = (), **kwargs: Any) -> Annotated:
         """Annotations of ``text``, ordered by ``start``, never overlapping, with the language used.
 
         ``options`` (or the same fields as keywords: ``lang``, ``known``, ``level``,
@@ -177,7 +179,8 @@ class Annotator:
         reader knows, ``level`` hides terms below it, ``density`` says how many occurrences
         (docs/ARCHITECTURE.md, "Density").
         ``breaks`` are sorted offsets no term may span (paragraph and page edges of a text
-        that came from a layout, such as a PDF's: ``tadoru.pdf``).
+        that came from a layout, such as a PDF's: ``tadoru.pdf``); ``headings`` are the
+        ``(start, end)`` spans such a layout took for headings (sections start there).
         """
         if not isinstance(text, str):
             raise TypeError(f"annotate_text() needs text as str, not {type(text).__name__}")
@@ -186,7 +189,7 @@ class Annotator:
         with cyclic_gc_paused():
             annotations, cut = self._annotate(text, breaks, opts, known_found)
             if opts.density != "all":
-                annotations = apply_density(annotations, text_sections(text, breaks), opts.density)
+                annotations = apply_density(annotations, text_sections(text, breaks, headings), opts.density)
         return Annotated(text, annotations, resolve_lang(text, opts.lang), None, known_found, cut)
 
     def annotate_html(self, html: str | bytes, options: ReaderOptions | None = None, **kwargs: Any) -> Annotated:

@@ -85,6 +85,31 @@ def test_chromium_printed_papers_in_both_languages(live_server, pdfs):
 
 
 @pytest.mark.browser
+def test_calm_starts_a_section_at_each_heading_of_a_paper_and_marks_none(live_server, pdfs):
+    """Issue 15 #1 for PDFs: the printed paper's <h1>/<h2> come back as headings of its layout;
+    by default nothing in them is marked, with density=all the title's terms are."""
+    from tadoru.pdf import extract_pdf
+
+    for name, expected in (("paper_en", ["Abstract", "1 Introduction", "2 Method", "3 Experiments", "4 Conclusion",
+                                         "References"]),
+                           ("article_ja", ["1. アテンションの役割", "2. 学習の進め方"])):
+        layout = extract_pdf(pdfs[name])
+        headings = [layout.text[s:e] for s, e in layout.headings]
+        assert all(h in headings for h in expected), headings
+        assert headings[0].startswith(("Sparse Attention", "大規模言語モデル"))  # the title, set large
+
+        calm = post_pdf(live_server, pdfs[name]).json()
+        assert calm["text"] == layout.text and calm["annotations"]
+        assert not _in_headings(calm["annotations"], layout.headings)
+        everything = post_pdf(live_server, pdfs[name], density="all").json()
+        assert _in_headings(everything["annotations"], layout.headings), "the headings do hold terms"
+
+
+def _in_headings(annotations, headings):
+    return [a["exact"] for a in annotations if any(s <= a["start"] < e for s, e in headings)]
+
+
+@pytest.mark.browser
 def test_a_scan_without_text_answers_200_with_a_warning(live_server, pdfs):
     r = post_pdf(live_server, pdfs["scanned"])
     assert r.status_code == 200, r.text

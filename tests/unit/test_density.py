@@ -87,6 +87,20 @@ def test_plain_text_sections_come_from_markdown_headings_and_long_stretches(anno
     assert all(b - a <= SECTION_CHARS + len(paragraph) + 2 for a, b in zip(sections.starts, sections.starts[1:]))
 
 
+def test_a_layouts_headings_start_sections_and_are_never_marked(annotator):
+    """A PDF's text has no Markdown: its layout says where the headings are (tadoru.pdf.layout)."""
+    text = "LoRA for transformers\n\nLoRA adapts a model. LoRA is cheap.\n\nLoRA in practice\n\nLoRA again."
+    headings = [(0, len("LoRA for transformers")), (text.index("LoRA in practice"), text.index("\n\nLoRA again"))]
+    calm = annotator.annotate_text(text, breaks=[m + 2 for m in range(len(text)) if text.startswith("\n\n", m)],
+                                   headings=headings)
+    assert [a.start for a in calm if a.term == "lora"] == [text.index("LoRA adapts"), text.index("LoRA again")]
+    assert not any(a.term == "transformer" for a in calm)  # only in a heading
+    plain = annotator.annotate_text(text)  # without the layout: one section, headings read as prose
+    assert [a.start for a in plain if a.term == "lora"] == [0]
+    sections = text_sections(text, (), headings)
+    assert sections.starts == [0, headings[1][0]] and sections.quiet == headings
+
+
 def test_sections_lookups():
     s = Sections(starts=[0, 10, 20], quiet=[(3, 5), (12, 14)])
     assert [s.section_of(x) for x in (0, 9, 10, 25)] == [1, 1, 2, 3]

@@ -189,15 +189,19 @@ def test_pages_and_map_back(pdfs, extracted):
 # ---------------------------------------------------------------------------------------- cleaning rules
 
 
-def _page(lines: list[str], *, gaps: dict[int, float] | None = None, size: float = 12.0) -> RawPage:
+def _page(lines: list[str], *, gaps: dict[int, float] | None = None, size: float = 12.0,
+          sizes: dict[int, float] | None = None) -> RawPage:
     """A page PDFium could have read: ``lines`` joined by ``\\r\\n`` (a line may end in U+FFFE,
-    which stands for its own line end), each character a box ``size`` high and 6 points wide,
-    each line 14 points below the one before (plus ``gaps[k]`` before line ``k``)."""
+    which stands for its own line end), each character a box ``size`` high (``sizes[k]`` on line
+    ``k``) and 6 points wide, each line 14 points below the one before (plus ``gaps[k]`` before
+    line ``k``)."""
     text = ""
     x0, y0, x1, y1 = (array("f") for _ in range(4))
     top = 50.0
+    line_size = size
     for k, line in enumerate(lines):
         top += (gaps or {}).get(k, 0.0)
+        size = (sizes or {}).get(k, line_size)
         for j, char in enumerate(line):
             ink = not char.isspace()
             left = 40.0 + 6 * j
@@ -266,6 +270,30 @@ def test_paragraph_breaks_from_empty_lines_gaps_sizes_and_pages():
     assert pages.text == "first page\n\nsecond page"
     assert pages.breaks == [len("first page") + 2]
     assert pages.source[len("first page")] == -1  # the page break is on no page
+
+
+def test_headings_are_found_by_size_numbering_and_name():
+    """Issue 15 #1: the calm density starts a section at a PDF's headings and marks nothing in them."""
+    filler = "x" * 60
+    page = _page([
+        "Sparse Attention for Fine-Tuning",  # the title: set larger
+        "Abstract", f"We study {filler}", f"sparse attention. {filler}", "end.",
+        "3.1 Low-rank adaptation", f"The adapter {filler}", "is small.",
+        "2 関連研究", "先行研究を述べる。",
+        "10 epochs", f"and {filler}", "8 GPUs were used.",
+        "A short last line of a paragraph", f"Next {filler}", "done.",
+    ], sizes={0: 18.0}, gaps={1: 20, 5: 20, 8: 20, 9: 20, 10: 20, 11: 20, 13: 20})
+    cleaned = clean_pages([page])
+    found = [cleaned.text[s:e] for s, e in cleaned.headings]
+    assert found == ["Sparse Attention for Fine-Tuning", "Abstract", "3.1 Low-rank adaptation", "2 関連研究"]
+    # Each heading is a paragraph of its own: a section starts there.
+    assert all(s in cleaned.breaks for s, _ in cleaned.headings[1:])
+
+
+def test_a_document_in_one_size_without_numbers_has_no_headings():
+    filler = "x" * 60
+    cleaned = clean_pages([_page([f"one {filler}", "end.", f"Two {filler}", "three"], gaps={2: 20.0})])
+    assert cleaned.headings == []
 
 
 def test_white_space_runs_collapse_and_map_back():

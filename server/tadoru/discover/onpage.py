@@ -32,17 +32,19 @@ if TYPE_CHECKING:
 
 
 def annotate_for_reader(annotate: Callable[[ReaderOptions], Annotated], annotator: Annotator,
-                        options: ReaderOptions, breaks: Sequence[int] = ()) -> tuple[Annotated, list[Candidate]]:
+                        options: ReaderOptions, breaks: Sequence[int] = (),
+                        headings: Sequence[tuple[int, int]] = ()) -> tuple[Annotated, list[Candidate]]:
     """``annotate(options)`` and, when ``options.discover`` asks, the candidates fitted around it.
 
     ``annotate`` runs the annotator on the caller's input (text, a page, a PDF's text with its
     breaks) with the options it is given; it is called once either way.  ``breaks`` are the
-    block edges of a text from a layout (a page's come with its ``Annotated.page``).
+    block edges of a text from a layout (a page's come with its ``Annotated.page``), ``headings``
+    the headings such a layout found (a PDF's).
     """
     if not options.discover:
         return annotate(options), []
     everything = annotate(ReaderOptions(lang=options.lang, density="all"))
-    sections = sections_of(everything, breaks) if options.density != "all" else None
+    sections = sections_of(everything, breaks, headings) if options.density != "all" else None
     reader = annotator.for_reader(everything, options, sections=sections)
     edges = everything.page.breaks if everything.page is not None else breaks
     found = discover(everything.text, everything.annotations, annotator, reader.lang, edges)

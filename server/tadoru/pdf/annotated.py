@@ -102,7 +102,8 @@ def annotate_pdf(annotator: Annotator, data: bytes, options: ReaderOptions | Non
     document = extract_pdf(data, max_pages=max_pages, isolated=isolated)
     opts = options or ReaderOptions()
     result, found = annotate_for_reader(
-        lambda o: annotator.annotate_text(document.text, o, breaks=document.breaks), annotator, opts, document.breaks)
+        lambda o: annotator.annotate_text(document.text, o, breaks=document.breaks, headings=document.headings),
+        annotator, opts, document.breaks, document.headings)
     annotations = [PdfAnnotation(a, *placed) for a in result if (placed := _place(document, a.start, a.end))]
     candidates = ([PdfCandidate(c, *placed) for c in found if (placed := _place(document, c.start, c.end))]
                   if opts.discover else None)

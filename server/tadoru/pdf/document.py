@@ -43,7 +43,9 @@ class PdfText:
 
     ``text`` is what to annotate; ``breaks`` are offsets no term may span (paragraph and page
     edges, like ``VisibleText.breaks``); ``pages`` give each page's size for drawing;
-    ``warnings`` say what a reader should know (``"no_text_layer"``).
+    ``warnings`` say what a reader should know (``"no_text_layer"``); ``headings`` are the
+    ``(start, end)`` spans the layout took for section headings (``tadoru.pdf.layout``), where
+    the calm density starts a section and marks nothing.
     """
 
     text: str
@@ -53,6 +55,7 @@ class PdfText:
     _source: array = field(repr=False)  # per offset: document-wide character number, or -1
     _page_starts: list[int] = field(repr=False)  # document-wide number of each page's first character
     _boxes: list[tuple[array, array, array, array]] = field(repr=False)  # per page: x0, y0, x1, y1 per character
+    headings: list[tuple[int, int]] = field(default_factory=list)
 
     def char_at(self, offset: int) -> tuple[int, int] | None:
         """``(page index, character index in that page's PDFium textpage)`` of ``text[offset]``.
@@ -167,6 +170,7 @@ def extract_pdf(data: bytes, *, max_pages: int = MAX_PAGES, max_chars: int = MAX
         _source=cleaned.source,
         _page_starts=cleaned.page_starts,
         _boxes=[(page.x0, page.y0, page.x1, page.y1) for page in raw],
+        headings=cleaned.headings,
     )
 
 

@@ -36,6 +36,11 @@ What it does, and why:
   ``breaks``, like block edges in ``tadoru.text.visible``, so a term never spans two blocks.
   A page boundary is one too (running heads and page numbers sit between).  A jump to the
   next column is not: LaTeX continues paragraphs across columns.
+* **Headings** — a paragraph of one or two short lines that does not end a sentence and is set
+  larger than the document's body text, is numbered like a section ("3", "3.1", "IV.", "A.2")
+  or is a section name papers use (Abstract, Related Work, 参考文献…) — are listed in
+  ``headings``, so the calm density (``tadoru.text.sections``) starts a section there and leaves
+  the heading itself unmarked, as it does for a web page's ``<h2>``.
 * **Lines PDFium split inside one visual line** (a superscript: ``QK`` / ``T``) join without
   a space when the second part starts where the first ends.
 * **Runs of white space** inside a line collapse to one space (justified text, tabs), and a
@@ -54,7 +59,7 @@ import statistics
 from array import array
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate, pairwise
 
 from tadoru.pdf.read import RawPage
@@ -78,6 +83,20 @@ _CJK = re.compile(
 
 #: Two lines differ in font size (one is a heading) when their heights differ by more than this share.
 SIZE_CHANGE = 0.2
+#: A short paragraph set this share larger than the body text is a heading (LaTeX: \\large 12 pt over 10 pt).
+HEADING_SIZE = 0.12
+#: Headings are short: at most this many characters, on at most two lines.
+HEADING_CHARS = 120
+#: "3 Method", "3.1 Low-rank adaptation", "IV. RESULTS", "A.2 Prompts", "第3章 …", "3. 実験".
+_NUMBERED_HEADING = re.compile(
+    r"(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?|[IVX]{1,5}\.|[A-H](?:\.\d{1,2}){1,3}\.?|[A-H]\.|第[0-9０-９一二三四五六七八九十]{1,3}[章節])"
+    r"[ \u3000]+(?=[^\W\d_])")
+#: Section names papers use, as a whole paragraph (optionally numbered).
+_NAMED_HEADING = re.compile(
+    r"(?:abstract|introduction|background|related work|preliminaries|methods?|methodology|experiments?"
+    r"|experimental setup|results|evaluation|discussion|limitations|conclusions?|future work|acknowledge?ments?"
+    r"|references|bibliography|appendix(?: [a-z])?|概要|要旨|要約|はじめに|序論|背景|関連研究|提案手法|手法|実験|結果"
+    r"|評価|考察|結論|おわりに|まとめ|今後の課題|参考文献|謝辞|付録)", re.IGNORECASE)
 #: A gap between lines is a paragraph break when it exceeds the page's usual gap by this share of the line height.
 PARAGRAPH_GAP = 0.6
 
@@ -94,6 +113,7 @@ class Cleaned:
     source: array  # array('i'), one per character of text
     breaks: list[int]
     page_starts: list[int]
+    headings: list[tuple[int, int]] = field(default_factory=list)  # (start, end) of each heading's text
 
 
 @dataclass(slots=True)
@@ -129,18 +149,19 @@ def clean_pages(pages: Sequence[RawPage]) -> Cleaned:
         base += len(page.text)
     text = "".join(out.parts)
     assert len(text) == len(out.source)
-    return Cleaned(text, out.source, out.breaks, starts)
+    return Cleaned(text, out.source, out.breaks, starts, _headings(text, out.lines, out.breaks))
 
 
 class _Output:
     """The clean text as it is written, piece by piece, with its map and breaks."""
 
-    __slots__ = ("breaks", "parts", "pos", "source")
+    __slots__ = ("breaks", "lines", "parts", "pos", "source")
 
     def __init__(self) -> None:
         self.parts: list[str] = []
         self.source = array("i")
         self.breaks: list[int] = []
+        self.lines: list[tuple[int, int, float]] = []  # each line as written: (start, end, font height)
         self.pos = 0
 
     def run(self, text: str, a: int, b: int, base: int) -> None:
@@ -253,10 +274,57 @@ def _page(out: _Output, text: str, lines: list[_Line], base: int, words: _Words)
         if k:
             _join(out, text, lines, k, base, words, usual)
         end = line.b - 1 if line.hyphen == line.b - 1 else line.b  # a pending hyphen waits for _join
+        start = out.pos
         out.run(text, line.a, end, base)
+        out.lines.append((start, out.pos, line.size))
     last = lines[-1]
     if last.hyphen >= 0:  # the page ends mid-word: pages are never joined (running heads come between)
         out.char("-" if text[last.hyphen] in "\ufffe\u00ad" else text[last.hyphen], base + last.hyphen)
+
+
+def _headings(text: str, lines: list[tuple[int, int, float]], breaks: list[int]) -> list[tuple[int, int]]:
+    """The headings among the paragraphs of the clean text (module docstring, "Headings")."""
+    weights: Counter[float] = Counter()
+    for start, end, size in lines:
+        weights[round(size, 1)] += end - start
+    if not weights:
+        return []
+    body = _weighted_median(weights)
+    paragraphs: dict[int, list[tuple[int, int, float]]] = {}
+    for line in lines:
+        paragraphs.setdefault(bisect.bisect_right(breaks, line[0]), []).append(line)
+    found = []
+    for group in paragraphs.values():
+        start, end = group[0][0], group[-1][1]
+        if len(group) <= 2 and _is_heading(text[start:end], max(size for _, _, size in group), body):
+            found.append((start, end))
+    return found
+
+
+def _is_heading(words: str, size: float, body: float) -> bool:
+    if not 0 < len(words) <= HEADING_CHARS or words[-1] in _SENTENCE_END_OR_COMMA:
+        return False
+    if not any(c.isalpha() for c in words):
+        return False  # a page number, a formula's number, a table's figures
+    if size >= body * (1 + HEADING_SIZE):
+        return True
+    numbered = _NUMBERED_HEADING.match(words)
+    name = words[numbered.end():] if numbered else words
+    if _NAMED_HEADING.fullmatch(name.strip()):
+        return True
+    # A numbered line of a few words, capitalised (or Japanese): "3.1 Low-rank adaptation", "2 関連研究".
+    return numbered is not None and len(words) <= 80 and (name[0].isupper() or _CJK.match(name) is not None)
+
+
+def _weighted_median(weights: Counter[float]) -> float:
+    """The font height most of the text is set in: half the characters are at most this high."""
+    half = sum(weights.values()) / 2
+    seen = 0
+    for size in sorted(weights):
+        seen += weights[size]
+        if seen >= half:
+            return size
+    return max(weights)
 
 
 def _usual_gap(lines: list[_Line]) -> float:
@@ -336,6 +404,8 @@ def _paragraph_break(text: str, lines: list[_Line], k: int, usual: float) -> boo
 
 #: What a paragraph's last line ends with, in English and Japanese.
 _SENTENCE_END = frozenset(".!?:;)\"”。．！？」』）")
+#: What a heading never ends with.
+_SENTENCE_END_OR_COMMA = frozenset(".!?:;,\"”。．！？、，")
 #: A line is short when it ends this many of its heights before its column's right edge.
 SHORT_LINE = 3.0
 

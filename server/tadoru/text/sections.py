@@ -71,9 +71,10 @@ class Sections:
         return k + 1 < len(self.quiet) and self.quiet[k + 1][0] < end
 
 
-def text_sections(text: str, breaks: Sequence[int] = ()) -> Sections:
-    """Sections of plain text (or a PDF's): Markdown headings, URLs, long stretches cut at breaks."""
-    headings = [(m.start(), m.end()) for m in MARKDOWN_HEADING.finditer(text)]
+def text_sections(text: str, breaks: Sequence[int] = (), headings: Sequence[tuple[int, int]] = ()) -> Sections:
+    """Sections of plain text (or a PDF's): Markdown headings and the ``headings`` a layout found
+    (``tadoru.pdf.layout``), URLs, long stretches cut at breaks."""
+    headings = sorted({*headings, *((m.start(), m.end()) for m in MARKDOWN_HEADING.finditer(text))})
     edges = sorted({*breaks, *(m.end() for m in PARAGRAPH_BREAK.finditer(text))})
     quiet = _merge([*headings, *_urls(text)])
     return Sections(_cut_long([s for s, _ in headings], edges, len(text)), quiet)
