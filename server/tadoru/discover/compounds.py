@@ -43,6 +43,8 @@ conventional famous leading cutting-edge state-of-the-art art frontier hosted de
 favorite favourite preferred whole entire main primary secondary auxiliary full-size full-sized mid-size
 open-source open-weight closed-source company team user users customer their our your my his her its
 using via per versus
+short long raw median mean average minimum maximum min max peak native net gross daily weekly monthly yearly
+annual hundred thousand million billion trillion dozen hundreds thousands millions billions
 """))
 
 #: Japanese modifiers that point at or grade a thing (最新モデル, 既存モデル), not a kind of it.
@@ -490,6 +492,13 @@ def _sentence_start(text: str, start: int) -> bool:
     return k < 0 or text[k] in _SENTENCE_END or text[k] == "\n"
 
 
+def verb_head(surface: str) -> bool:
+    """Is the head written as a past participle (fine-tuned, quantized, distilled)?  Then it is
+    the verb of the clause ("retrieval models fine-tuned on…"), not the noun a compound ends in."""
+    lw = surface.lower()
+    return len(lw) >= 5 and lw.endswith("ed") and not lw.endswith("eed")
+
+
 def capitalised_head(surface: str) -> bool:
     """Is the head written in Title Case (Ring Attention), which lets Title Case modifiers in?"""
     return surface[:1].isupper() and not surface.isupper()
@@ -523,6 +532,8 @@ def annotated_modifier(text: str, modifier: Any, head: Any, lexicon: Lexicon, ja
         return not (after and JA_RUN_CHAR.match(after))
     if text[modifier.end : head.start] not in (" ", "-"):
         return False
+    if surface.lower() in EN_GENERIC:
+        return False  # "median latency", "native API": the term grades the head, it does not name a kind
     lowered = surface[0].lower() + surface[1:] if _sentence_start(text, modifier.start) else surface
     if not _EN_LOWER_PHRASE.fullmatch(lowered):
         return False

@@ -25,6 +25,7 @@ from tadoru.discover.compounds import (
     head_concepts,
     japanese_modifier,
     term_vocabulary,
+    verb_head,
 )
 from tadoru.discover.context import AnnotationIndex
 from tadoru.discover.shapes import base_form, is_noise, short_form_shape, zipf
@@ -257,6 +258,8 @@ def _compounds(text: str, index: AnnotationIndex, lexicon: Any, lang: str, is_la
         elif not (japanese and run_char(sep)):
             continue
         a = annotations[k]
+        if not japanese and verb_head(a.surface):
+            continue
         before = annotations[k - 1] if k else None
         if before is not None and before.end >= a.start - 1 and annotated_modifier(
                 text, before, a, lexicon, japanese and not a.surface[:1].isascii()):
