@@ -31,7 +31,7 @@ def test_batch_copies_mark_candidates_and_carry_the_head_cards(tmp_path, live_se
                                      "answer, and FastMCP served the tools during supervised fine-tuning.\n",
                                      encoding="utf-8")
     out = tmp_path / "out"
-    proc = bs.run_cli(pages, "--out", out, "--discover", "--jobs", "1", "--quiet")
+    proc = bs.run_cli(pages, "--out", out, "--discover", "--jobs", "1", "--quiet", "--format", "both")
     assert proc.returncode == 0, proc.stderr
     html = (out / "en_agents_2025.html").read_text(encoding="utf-8")
     marked = _candidates(html)
@@ -41,9 +41,46 @@ def test_batch_copies_mark_candidates_and_carry_the_head_cards(tmp_path, live_se
     assert ("acronym", "FastMCP", None, None) in _candidates((out / "notes.html").read_text(encoding="utf-8"))
     # Through a running service: the same copies.
     served = tmp_path / "served"
-    proc = bs.run_cli(pages, "--out", served, "--discover", "--jobs", "1", "--quiet", "--server", live_server.url)
+    proc = bs.run_cli(pages, "--out", served, "--discover", "--jobs", "1", "--quiet", "--server", live_server.url,
+                      "--format", "both")
     assert proc.returncode == 0, proc.stderr
     assert _candidates((served / "en_agents_2025.html").read_text(encoding="utf-8")) == marked
+    # The Web Annotation copy lists them too, after the terms, told apart by a classifying body.
+    listed = _jsonld_candidates(out / "en_agents_2025.jsonld")
+    assert ("candidate:definition", "KTO", "Kahneman-Tversky Optimization", None) in listed
+    assert ("candidate:compound", "judge model", None, "model") in listed
+    assert len(listed) == len(marked)
+    assert _jsonld_candidates(served / "en_agents_2025.jsonld") == listed
+
+
+def _jsonld_candidates(path: Path) -> list[tuple[str, str, str | None, str | None]]:
+    """(kind, word, long form, head) of the collection's candidates, each checked against its selectors."""
+    items = json.loads(path.read_text(encoding="utf-8"))["first"]["items"]
+    out = []
+    for item in items:
+        bodies = {b["purpose"]: b["value"] for b in item["body"]}
+        if not bodies.get("classifying", "").startswith("candidate:"):
+            continue
+        quote, position = item["target"]["selector"][:2]
+        assert quote["exact"] == bodies["tagging"] and position["end"] - position["start"] == len(quote["exact"])
+        out.append((bodies["classifying"], bodies["tagging"], bodies.get("describing"), bodies.get("linking")))
+    return out
+
+
+def test_a_pdfs_candidates_carry_their_page(tmp_path):
+    from harness.pdfgen import simple_pdf
+
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    (papers / "paper.pdf").write_bytes(simple_pdf([
+        ["We fine-tune a large language model with supervised fine-tuning."],
+        ["Kahneman-Tversky Optimization (KTO) learns from thumbs-up labels; KTO needs no pairs."]]))
+    out = tmp_path / "out"
+    proc = bs.run_cli(papers, "--out", out, "--discover", "--jobs", "1", "--quiet", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    items = json.loads((out / "paper.jsonld").read_text(encoding="utf-8"))["first"]["items"]
+    kto = [i for i in items if {"purpose": "classifying", "type": "TextualBody", "value": "candidate:definition"} in i["body"]]
+    assert kto and all(i["target"]["selector"][2]["value"] == "page=2" for i in kto)
 
 
 def test_json_lists_candidates_when_asked():

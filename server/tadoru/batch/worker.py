@@ -12,6 +12,7 @@ reason (``tadoru.pages.reader.REASONS``) and a message — no traceback reaches 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -377,7 +378,10 @@ def _process_pdf(job: PageJob, engine: Engine, config: WorkerConfig) -> dict[str
     written: dict[str, list[int]] = {}
     if "json" in job.outputs:
         document = annotation_collection(source=source, text=result.text, annotations=result.annotations, cards=cards,
-                                         title=title, text_sha256=digest, fmt="application/pdf", pages=result.pages)
+                                         title=title, text_sha256=digest, fmt="application/pdf", pages=result.pages,
+                                         candidates=result.candidates,
+                                         candidate_pages=[bisect.bisect_right(result.page_starts, c.start)
+                                                          for c in result.candidates])
         target = job.outputs["json"]
         written[target] = list(write_atomic(out_dir / target, json.dumps(document, ensure_ascii=False, indent=1) + "\n"))
     if "html" in job.outputs:
@@ -456,7 +460,8 @@ def _process(job: PageJob, engine: Engine, config: WorkerConfig) -> dict[str, An
 
         document = annotation_collection(source=source, text=text, annotations=shown, cards=cards, title=title,
                                          text_sha256=page.sha256,
-                                         fmt="text/plain" if page.kind == "text" else "text/html")
+                                         fmt="text/plain" if page.kind == "text" else "text/html",
+                                         candidates=engine.candidates)
         target = job.outputs["json"]
         written[target] = list(write_atomic(out_dir / target, json.dumps(document, ensure_ascii=False, indent=1) + "\n"))
     if "html" in job.outputs:
