@@ -386,7 +386,8 @@ async function annotate({ text, breaks, roles }) {
   }
   // As `html`, so the service honours the page's block edges, headings and furniture (see shared/pagedoc.js).
   const html = self.TadoruPageDoc.toHtml(text, breaks, runs);
-  const body = { html, lang: "auto", known, level: settings.level, density: settings.density, discover: settings.discover };
+  const body = { html, lang: "auto", known, level: settings.level, density: settings.density,
+    discover: Settings.discoverRequest(settings.discover) };
   const t0 = performance.now();
   try {
     await requirePermission(serviceUrl);

@@ -122,7 +122,7 @@
 
   /** Candidates (issue 16) in the shape the anchoring takes: `exact` to find, the rest to mark. */
   function asMarks(candidates, lang) {
-    if (!state.settings.discover || !Array.isArray(candidates)) return [];
+    if (state.settings.discover === "off" || !Array.isArray(candidates)) return [];
     return candidates.map((c) => ({
       term: "", start: c.start, end: c.end, exact: c.surface, prefix: c.prefix, suffix: c.suffix,
       candidate: { kind: c.kind, surface: c.surface, long_form: c.long_form, head: c.head, lang },

@@ -58,8 +58,8 @@ class TadoruClient:
         params = {"lang": opts.lang, "level": str(opts.level), "density": str(opts.density)}
         if opts.known:
             params["known"] = ",".join(opts.known)
-        if opts.discover:
-            params["discover"] = "true"
+        if opts.discover_kinds:
+            params["discover"] = ",".join(opts.discover_kinds)
         answer = self._object("POST", "/api/v1/annotate-pdf", data=data, params=params,
                               headers={"Content-Type": "application/pdf"})
         if not isinstance(answer.get("annotations"), list) or not isinstance(answer.get("text"), str):

@@ -21,6 +21,9 @@ LEVELS = (1, 2, 3)
 #: every one.  ``first_only`` is the old name of ``first``.
 DENSITY_CHOICES = ("calm", "first", "all")
 DEFAULT_DENSITY = "calm"
+#: The kinds of candidate ``discover`` may ask for (``tadoru.discover.KINDS``; this floor cannot
+#: import that one).  ``true`` asks for all of them.
+DISCOVER_KINDS = ("definition", "acronym", "compound")
 #: A reader's known list is long (the extension exports thousands) but bounded: every entry is
 #: resolved on every request.
 MAX_KNOWN = 10_000
@@ -65,9 +68,11 @@ class ReaderOptions:
     first_only: bool = False
     #: ``""`` (not given) becomes ``first`` when ``first_only`` asks, else ``calm``.
     density: str = ""
-    #: Also report candidate terms the lexicon lacks (``tadoru.discover``).  The annotator itself
-    #: ignores it: the surfaces that show candidates ask ``tadoru.discover`` for them.
-    discover: bool = False
+    #: Also report candidate terms the lexicon lacks (``tadoru.discover``): ``True`` for every kind,
+    #: or the kinds wanted (``("definition", "acronym")``); after validation, the tuple of kinds
+    #: (empty: off).  The annotator itself ignores it: the surfaces that show candidates ask
+    #: ``tadoru.discover`` for them.
+    discover: bool | tuple[str, ...] = False
 
     #: The fields in the order the API documents them.
     FIELDS = ("lang", "known", "level", "density", "first_only", "discover")
@@ -76,10 +81,9 @@ class ReaderOptions:
         _check_lang(self.lang)
         _check_known(self.known)
         _check_level(self.level)
-        for name in ("first_only", "discover"):
-            value = getattr(self, name)
-            if not isinstance(value, bool):
-                raise OptionTypeError(name, f"must be true or false, not {_type_name(value)}")
+        if not isinstance(self.first_only, bool):
+            raise OptionTypeError("first_only", f"must be true or false, not {_type_name(self.first_only)}")
+        object.__setattr__(self, "discover", _discover_kinds(self.discover))
         density = self.density
         if density != "":
             _check_density(density)
@@ -98,6 +102,8 @@ class ReaderOptions:
             if not isinstance(known, (list, tuple)):
                 raise OptionTypeError("known", f"must be an array of term ids, not {_type_name(known)}")
             values["known"] = tuple(known)
+        if isinstance(values.get("discover"), list):
+            values["discover"] = tuple(values["discover"])
         return cls(**values)
 
     @classmethod
@@ -123,10 +129,10 @@ class ReaderOptions:
         raw_level = args.get("level")
         if raw_level not in (None, ""):
             values["level"] = _int_from_text("level", raw_level)
-        for name in ("first_only", "discover"):
-            raw = args.get(name)
-            if raw is not None:
-                values[name] = _bool_from_text(name, raw)
+        if args.get("first_only") is not None:
+            values["first_only"] = _bool_from_text("first_only", args["first_only"])
+        if args.get("discover") is not None:
+            values["discover"] = _discover_from_text(args["discover"])
         if args.get("density") not in (None, ""):
             values["density"] = str(args["density"]).strip().lower()
         raw_known = getlist("known") if getlist is not None else ([args["known"]] if args.get("known") else [])
@@ -141,9 +147,16 @@ class ReaderOptions:
     def with_density(self, density: str) -> ReaderOptions:
         return replace(self, density=density, first_only=False)
 
+    @property
+    def discover_kinds(self) -> tuple[str, ...]:
+        """The kinds of candidate asked for, in ``DISCOVER_KINDS`` order (empty: none)."""
+        return self.discover if isinstance(self.discover, tuple) else ()
+
     def to_json(self) -> dict[str, Any]:
+        kinds = self.discover_kinds
+        discover: bool | list[str] = bool(kinds) if kinds in ((), DISCOVER_KINDS) else list(kinds)
         return {"lang": self.lang, "known": list(self.known), "level": self.level, "density": self.density,
-                "first_only": self.first_only, "discover": self.discover}
+                "first_only": self.first_only, "discover": discover}
 
 
 def _check_lang(lang: Any) -> None:
@@ -177,6 +190,27 @@ def _check_density(density: Any) -> None:
         raise OptionTypeError("density", f"must be a string, not {_type_name(density)}")
     if density not in DENSITY_CHOICES:
         raise OptionError("density", f"must be one of {', '.join(DENSITY_CHOICES)} (got {density[:40]!r})")
+
+
+def _discover_kinds(value: Any) -> tuple[str, ...]:
+    """``discover`` as the tuple of kinds it asks for: true → all, false → none, or the kinds named."""
+    if isinstance(value, bool):
+        return DISCOVER_KINDS if value else ()
+    if not isinstance(value, tuple):
+        raise OptionTypeError("discover", f"must be true, false or an array of kinds, not {_type_name(value)}")
+    for i, kind in enumerate(value):
+        if kind not in DISCOVER_KINDS:
+            shown = kind[:40] if isinstance(kind, str) else _type_name(kind)
+            raise OptionError(f"discover[{i}]", f"must be one of {', '.join(DISCOVER_KINDS)} (got {shown!r})")
+    return tuple(kind for kind in DISCOVER_KINDS if kind in value)
+
+
+def _discover_from_text(raw: Any) -> bool | tuple[str, ...]:
+    """``discover=true``, ``=false`` or ``=definition,acronym`` (checked as kinds afterwards)."""
+    text = str(raw).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    return tuple(kind.strip() for kind in text.split(",") if kind.strip())
 
 
 def _int_from_text(name: str, raw: Any) -> int:
@@ -217,8 +251,13 @@ def openapi_properties() -> dict[str, Any]:
         "first_only": {"type": ["boolean", "null"], "default": False,
                        "description": "The old name of `density: first` (true conflicts with any other density). "
                                       "null is the same as false."},
-        "discover": {"type": ["boolean", "null"], "default": False,
-                     "description": "Also list `candidates`: jargon the lexicon does not have yet (defined in the "
-                                    "text, coined acronyms, compounds on a known term), never overlapping an "
-                                    "annotation. null is the same as false."},
+        "discover": {"oneOf": [{"type": ["boolean", "null"]},
+                               {"type": "array", "items": {"type": "string", "enum": list(DISCOVER_KINDS)},
+                                "uniqueItems": True}],
+                     "default": False,
+                     "description": "Also list `candidates`: jargon the lexicon does not have yet (`definition`: "
+                                    "spelled out in the text; `acronym`: coined names and acronyms; `compound`: a "
+                                    "naming word before a known term), never overlapping an annotation. true asks "
+                                    "for every kind, an array for the kinds named (in a query string: "
+                                    "`discover=definition,acronym`). null or [] is the same as false."},
     }

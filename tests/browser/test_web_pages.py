@@ -399,16 +399,16 @@ def test_glossary_search_and_filters(page, live_server):
 
 
 def test_words_tadoru_does_not_know_yet_get_a_card_of_what_the_page_says(page, live_server):
-    """Issue 16 on the paste form: with the box ticked, candidates are dashed and their card traces."""
+    """Issue 16 on the paste form: asked for, candidates are dashed and their card traces."""
     text = ("Kahneman-Tversky Optimization (KTO) tunes a large language model from thumbs-up labels. "
             "Afterwards a judge model scores every answer of KTO against supervised fine-tuning.")
     page.goto(f"{live_server.url}/?lang=en")
     page.fill("#text", text)
-    page.check("input[name=discover]")
+    page.select_option("#discover", "all")
     page.select_option("#density", "all")  # both uses of KTO: the later one points to the definition
     page.click("#tadoru-form button[type=submit]")
     page.wait_for_selector("#tadoru-result tadoru-term[data-candidate]")
-    assert page.locator("input[name=discover]").is_checked()  # the form remembers the choice
+    assert page.input_value("#discover") == "all"  # the form remembers the choice
     assert page.locator("#tadoru-result tadoru-term[data-candidate='definition']").count() == 2
     page.hover("tadoru-term[data-candidate='definition']")
     card = page.locator(f"{TOOLTIP} .tadoru-card[data-candidate='definition']")
@@ -419,7 +419,15 @@ def test_words_tadoru_does_not_know_yet_get_a_card_of_what_the_page_says(page, l
     page.click("tadoru-term[data-candidate='compound']")
     page.locator(f"{TOOLTIP} .tadoru-head button[data-term='model']").click()  # its card came with the page
     page.locator(f"{TOOLTIP} .tadoru-card[data-term='model'] .tadoru-definition").wait_for()
-    # Without the box: no candidates.
+    # Abbreviations and names only: KTO, and "model" is the term it is, not a compound's head.
+    page.goto(f"{live_server.url}/?lang=en")
+    page.fill("#text", text)
+    page.select_option("#discover", "names")
+    page.click("#tadoru-form button[type=submit]")
+    page.wait_for_selector("#tadoru-result tadoru-term[data-candidate]")
+    kinds = {m.get_attribute("data-candidate") for m in page.locator("#tadoru-result tadoru-term[data-candidate]").all()}
+    assert kinds == {"definition"} and page.locator('#tadoru-result tadoru-term[data-term="model"]').count() == 1
+    # Not asked for (the form's default): no candidates.
     paste(page, live_server, text)
     assert page.locator("#tadoru-result tadoru-term[data-candidate]").count() == 0
 

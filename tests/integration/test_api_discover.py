@@ -63,10 +63,27 @@ def test_reader_options_still_apply_and_no_candidates_unless_asked(live_server):
     assert {c["surface"] for c in html["candidates"]} >= {"KTO", "FastMCP"}
 
 
-def test_discover_must_be_a_boolean(live_server):
+def test_discover_must_be_a_boolean_or_kinds(live_server):
     r = annotate(live_server, text=EN, discover="yes")
     assert r.status_code == 422
     assert r.json()["error"]["field"] == "discover"
+    r = annotate(live_server, text=EN, discover=["acronym", "guess"])
+    assert r.status_code == 422 and r.json()["error"]["field"] == "discover[1]"
+
+
+def test_only_the_kinds_asked_for_and_their_heads_stay_marked(live_server):
+    """The extension's default asks for definitions and acronyms only (their held-out precision
+    meets the target): no compound, and the head a compound would have taken stays a term."""
+    every = annotate(live_server, text=EN, discover=True, density="all").json()
+    judge = next(c for c in every["candidates"] if c["surface"] == "judge model")
+    assert not any(a["start"] >= judge["start"] and a["end"] <= judge["end"] for a in every["annotations"])
+    names = annotate(live_server, text=EN, discover=["definition", "acronym"], density="all").json()
+    assert {c["kind"] for c in names["candidates"]} == {"definition", "acronym"}
+    assert [c for c in names["candidates"]] == [c for c in every["candidates"] if c["kind"] != "compound"]
+    assert any(a["term"] == "model" and a["start"] == judge["end"] - len("model") for a in names["annotations"])
+    pdf = requests.post(f"{live_server.url}/api/v1/annotate-pdf", data=simple_pdf([[EN]]),
+                        params={"discover": "acronym"}, headers={"Content-Type": "application/pdf"}, timeout=120)
+    assert pdf.status_code == 200 and {c["kind"] for c in pdf.json()["candidates"]} == {"acronym"}
 
 
 def test_pdf_candidates_carry_page_and_boxes(live_server):

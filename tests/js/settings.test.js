@@ -77,8 +77,13 @@ test("candidate search links: Wikipedia in the page's language by default, or th
   assert.equal(S.normalizeSearchUrl("https://example.org/search"), null); // nowhere to put the word
   assert.equal(S.searchLink("javascript:alert({q})", "x", "en"), "https://en.wikipedia.org/w/index.php?search=x");
   assert.equal(S.validate({ searchUrl: "data:text/html,{q}" }).searchUrl, "");
-  assert.equal(S.validate({}).discover, false); // off until the measured precision allows it (README)
-  assert.equal(S.validate({ discover: true }).discover, true);
+  assert.equal(S.validate({}).discover, "names"); // the kinds whose held-out precision meets the target (README)
+  assert.equal(S.validate({ discover: true }).discover, "all"); // stored when it was a checkbox
+  assert.equal(S.validate({ discover: false }).discover, "off");
+  assert.equal(S.validate({ discover: "nouns" }).discover, "names");
+  assert.deepEqual(S.discoverRequest("names"), ["definition", "acronym"]);
+  assert.equal(S.discoverRequest("all"), true);
+  assert.equal(S.discoverRequest("off"), false);
 });
 
 test("highlights are tinted by level unless the reader switches it off", () => {

@@ -285,18 +285,22 @@ def test_noise_on_other_fields(report):
 # --------------------------------------------------------------------------- held out
 
 HOLDOUT = CANDIDATES.with_name("candidates_holdout.yaml")
-#: What the held-out set (60 paragraphs written after the rules, never tuned on) measured when it
-#: was written, kept as floors so a change that makes discovery worse fails here.  They are below
-#: the issue's targets for compounds and for noise on other fields: README, "Words Tadoru does not
-#: know yet", says so, and the extension leaves candidates off by default until they are met.
-HOLDOUT_FLOORS = {"definition": 0.85, "acronym": 0.8, "compound": 0.55}
-HOLDOUT_MAX_OTHER_PER_1000 = 0.5
+HOLDOUT2 = CANDIDATES.with_name("candidates_holdout2.yaml")
+#: Floors, so a change that makes discovery worse fails here.  The first held-out set was written
+#: after the rules and measured untouched (compounds 0.62), then used to tune English compounds
+#: (0.74 now); the second was written afterwards by someone who had not read the rules and is the
+#: honest number (README, "Words Tadoru does not know yet").  Compounds there (0.48) are below the
+#: target, so the extension shows only definitions and acronyms unless the reader asks for more.
+HOLDOUT_FLOORS = {HOLDOUT: ({"definition": 0.85, "acronym": 0.8, "compound": 0.7}, 0.6, 0.5),
+                  HOLDOUT2: ({"definition": 0.9, "acronym": 0.8, "compound": 0.42}, 0.5, 0.3)}
 
 
-def test_held_out_precision_does_not_fall(annotator):
-    held = evaluate(HOLDOUT, annotator)
-    for kind, floor in HOLDOUT_FLOORS.items():
+@pytest.mark.parametrize("path", list(HOLDOUT_FLOORS), ids=lambda p: p.stem)
+def test_held_out_precision_does_not_fall(annotator, path):
+    held = evaluate(path, annotator)
+    floors, min_recall, max_other = HOLDOUT_FLOORS[path]
+    for kind, floor in floors.items():
         tally = held.tallies[(kind, "all")]
         assert tally.predicted >= 10 and tally.precision >= floor, f"{kind}\n{held.table()}"
-        assert tally.recall >= 0.6, held.table()
-    assert held.other_per_1000_chars <= HOLDOUT_MAX_OTHER_PER_1000, held.table()
+        assert tally.recall >= min_recall, held.table()
+    assert held.other_per_1000_chars <= max_other, held.table()

@@ -35,6 +35,8 @@ def test_defaults():
     ({"level": "2"}, "level", "invalid_field", True),
     ({"first_only": "yes"}, "first_only", "invalid_field", True),
     ({"discover": 1}, "discover", "invalid_field", True),
+    ({"discover": "acronym"}, "discover", "invalid_field", True),
+    ({"discover": ["acronym", "noun"]}, "discover[1]", "invalid_field", False),
 ])
 def test_each_refusal_names_its_field(values, field, code, is_type):
     with pytest.raises(OptionError) as caught:
@@ -54,12 +56,28 @@ def test_query_strings_are_read_as_the_body_would_be():
     ({"level": "9" * 5000}, "level"),  # refused by length, before CPython's int() limit
     ({"level": "two"}, "level"),
     ({"first_only": "perhaps"}, "first_only"),
-    ({"discover": "maybe"}, "discover"),
+    ({"discover": "maybe"}, "discover[0]"),
+    ({"discover": "definition,nouns"}, "discover[1]"),
 ])
 def test_query_refusals(args, field):
     with pytest.raises(OptionError) as caught:
         ReaderOptions.from_query(args)
     assert caught.value.field == field
+
+
+def test_discover_takes_true_false_or_the_kinds_wanted():
+    from tadoru.discover import KINDS
+    from tadoru.options import DISCOVER_KINDS
+
+    assert DISCOVER_KINDS == KINDS  # the options floor keeps its own copy
+    assert ReaderOptions(discover=True).discover == KINDS and ReaderOptions().discover == ()
+    assert ReaderOptions.parse({"discover": ["acronym", "definition"]}).discover == ("definition", "acronym")
+    assert ReaderOptions.parse({"discover": []}).discover == ()
+    assert ReaderOptions.from_query({"discover": "acronym, definition"}).discover == ("definition", "acronym")
+    assert ReaderOptions.from_query({"discover": "off"}).discover == ()
+    # What goes back out (the client's body and query) reads in as the same options.
+    for options in (ReaderOptions(discover=True), ReaderOptions(discover=("acronym",)), ReaderOptions()):
+        assert ReaderOptions.parse(options.to_json()) == options
 
 
 def test_a_known_list_past_the_limit_is_refused_not_cut():

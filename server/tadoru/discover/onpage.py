@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from tadoru.annotate import Annotated, sections_of
-from tadoru.discover.core import Candidate, discover
+from tadoru.discover.core import KINDS, Candidate, discover
 from tadoru.options import ReaderOptions
 from tadoru.text.sections import Sections
 
@@ -48,6 +48,9 @@ def annotate_for_reader(annotate: Callable[[ReaderOptions], Annotated], annotato
     reader = annotator.for_reader(everything, options, sections=sections)
     edges = everything.page.breaks if everything.page is not None else breaks
     found = discover(everything.text, everything.annotations, annotator, reader.lang, edges)
+    kinds = options.discover_kinds
+    if len(kinds) < len(KINDS):  # before fitting: a compound not asked for leaves its head's highlight
+        found = [c for c in found if c.kind in kinds]
     reader, kept = fit(reader, found)
     if sections is not None:
         kept = calm_candidates(kept, sections, options.density)

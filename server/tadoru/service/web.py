@@ -130,7 +130,17 @@ def placement() -> BaseResponse:
 
 
 #: The paste form as a first visit shows it.
-EMPTY_FORM: dict[str, Any] = {"text": "", "level": 1, "density": DEFAULT_DENSITY, "discover": False}
+EMPTY_FORM: dict[str, Any] = {"text": "", "level": 1, "density": DEFAULT_DENSITY, "discover": "off"}
+#: The form's choice of words Tadoru does not know yet, as the API's ``discover``: the extension's
+#: three choices ("names": definitions and acronyms, the kinds precise on held-out text).
+DISCOVER_CHOICES = {"off": "false", "names": "definition,acronym", "all": "true"}
+
+
+def _discover_choice(raw: str | None) -> str:
+    """The form's ``discover`` field; the ticked box of earlier versions ("1", "on") reads as all."""
+    if raw in DISCOVER_CHOICES:
+        return raw
+    return "all" if raw in ("1", "on", "true") else "off"
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -147,7 +157,7 @@ def index() -> BaseResponse:
         "level": request.form.get("level", "1"),
         "density": request.form.get("density") or ("first" if request.form.get("first_only") in ("1", "on", "true")
                                                     else DEFAULT_DENSITY),
-        "discover": request.form.get("discover") in ("1", "on", "true"),
+        "discover": _discover_choice(request.form.get("discover")),
     }
     upload = request.files.get("file")
     has_file = upload is not None and bool(upload.filename)
@@ -157,7 +167,7 @@ def index() -> BaseResponse:
 
     try:
         options = ReaderOptions.from_query(
-            {"level": form["level"], "density": form["density"], "discover": str(form["discover"]),
+            {"level": form["level"], "density": form["density"], "discover": DISCOVER_CHOICES[form["discover"]],
              "known": request.form.get("known", "")})
     except OptionError as exc:
         return fail("error_level") if exc.field == "level" else render_page(

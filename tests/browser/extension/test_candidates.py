@@ -15,15 +15,24 @@ CANDIDATES_JS = """() => Array.from(document.querySelectorAll('tadoru-term[data-
     .map((el) => [el.dataset.candidate, el.textContent.replace(/\\s+/g, ' '), el.dataset.longForm || null, el.dataset.head || null])"""
 
 
-def test_off_by_default_then_marked_apart_from_terms_and_matching_the_service(ext, pages_url, live_server):
-    page, _ = ext.open(f"{pages_url}/{PAGE}")
-    assert page.locator("tadoru-term[data-term]").count() > 0
-    assert page.locator("tadoru-term[data-candidate]").count() == 0  # off until precision allows (README)
-    ext.set_settings(discover=True)
+def _expected(answer):
+    return [[c["kind"], c["surface"].replace("\n", " "), c.get("long_form"), c.get("head")] for c in answer["candidates"]]
+
+
+def test_names_by_default_everything_when_asked_marked_apart_from_terms_and_matching_the_service(
+        ext, pages_url, live_server):
+    html = page_path(PAGE).read_text(encoding="utf-8")
+    page, info = ext.open(f"{pages_url}/{PAGE}")
+    # By default the precise kinds only (README: their held-out precision meets the target).
+    names = api_answer(live_server.url, html, discover=["definition", "acronym"])
+    assert {c[0] for c in _expected(names)} == {"definition", "acronym"}
+    assert page.evaluate(CANDIDATES_JS) == _expected(names)
+    assert info["count"] == len(names["annotations"])
+    ext.set_settings(discover="all")
     page, info = ext.open(f"{pages_url}/{PAGE}")
     assert info["lastError"] is None
-    answer = api_answer(live_server.url, page_path(PAGE).read_text(encoding="utf-8"), discover=True)
-    expected = [[c["kind"], c["surface"].replace("\n", " "), c.get("long_form"), c.get("head")] for c in answer["candidates"]]
+    answer = api_answer(live_server.url, html, discover=True)
+    expected = _expected(answer)
     assert {"KTO", "SimPO", "FastMCP", "judge model"} <= {c[1] for c in expected}
     assert page.evaluate(CANDIDATES_JS) == expected
     assert info["candidates"] == len(expected) and info["count"] == len(answer["annotations"])
@@ -35,7 +44,7 @@ def test_off_by_default_then_marked_apart_from_terms_and_matching_the_service(ex
 
 
 def test_a_candidate_card_gives_the_long_form_the_head_to_trace_and_a_search_link(ext, pages_url, live_server):
-    ext.set_settings(definitionLang="en", discover=True)
+    ext.set_settings(definitionLang="en", discover="all")
     page, _ = ext.open(f"{pages_url}/{PAGE}")
     page.locator("tadoru-term[data-candidate][data-surface='KTO']").first.hover()
     card = page.locator(f"{CARD}[data-candidate='definition']")
@@ -60,11 +69,11 @@ def test_a_candidate_card_gives_the_long_form_the_head_to_trace_and_a_search_lin
 
 
 def test_the_reader_can_switch_candidates_off_and_choose_the_search(ext, pages_url):
-    ext.set_settings(searchUrl="https://search.example/?q={q}", discover=True)
+    ext.set_settings(searchUrl="https://search.example/?q={q}")
     page, _ = ext.open(f"{pages_url}/{PAGE}")
     page.locator("tadoru-term[data-candidate][data-surface='FastMCP']").hover()
     link = page.locator(f"{CARD}[data-candidate] .tadoru-search-link")
     link.wait_for()
     assert link.get_attribute("href") == "https://search.example/?q=FastMCP"
-    ext.set_settings(discover=False)
+    ext.set_settings(discover="off")
     page.wait_for_function("() => !document.querySelector('tadoru-term[data-candidate]') && document.querySelector('tadoru-term[data-term]')")
