@@ -57,6 +57,7 @@ def paste(page, live_server, text: str, lang: str = "en", density: str | None = 
         page.select_option("#density", density)
     page.click("#tadoru-form button[type=submit]")
     page.wait_for_selector("#tadoru-result")
+    page.wait_for_selector("html[data-tadoru-ready]", state="attached")  # the tooltip listens from here on
 
 
 def tooltip_card(page):
@@ -268,6 +269,7 @@ def test_i_know_this_unmarks_the_term_and_is_remembered(page, live_server):
     page.fill("#text", EN_PARAGRAPH)
     page.click("#tadoru-form button[type=submit]")
     page.wait_for_selector("#tadoru-result")
+    page.wait_for_selector("html[data-tadoru-ready]", state="attached")  # the tooltip listens from here on
     assert page.locator('tadoru-term[data-term="lora"]').count() == 0
     assert page.locator('tadoru-term[data-term="large-language-model"]').count() == 1
     page.click("#known-forget")
@@ -304,6 +306,7 @@ def test_uploaded_page_keeps_its_structure_and_nothing_runs(page, live_server, t
     page.set_input_files("#file", str(saved))
     page.click("#tadoru-form button[type=submit]")
     page.wait_for_selector("#tadoru-result")
+    page.wait_for_selector("html[data-tadoru-ready]", state="attached")  # the tooltip listens from here on
     page.wait_for_timeout(300)
     result = page.locator("#tadoru-result")
     assert result.locator("h2").inner_text() == "LoRA"
@@ -457,6 +460,7 @@ def test_a_first_visit_offers_the_placement_which_sets_level_and_known_list(page
     page.fill("#text", "A model learns from data. LoRA fine-tunes a large language model on one GPU.")
     page.click("#tadoru-form button[type=submit]")
     page.wait_for_selector("#tadoru-result")
+    page.wait_for_selector("html[data-tadoru-ready]", state="attached")  # the tooltip listens from here on
     marked = {m.get_attribute("data-term") for m in page.locator("#tadoru-result tadoru-term").all()}
     assert "lora" in marked and not marked & {"model", "data", "large-language-model"}
 

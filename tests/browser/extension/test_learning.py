@@ -108,6 +108,7 @@ def test_one_known_list_for_the_extension_and_the_web_pages(ext, live_server):
     page.fill("#text", "LoRA fine-tunes a large language model on one GPU.")
     page.click("#tadoru-form button[type=submit]")
     page.wait_for_selector("#tadoru-result")
+    page.wait_for_selector("html[data-tadoru-ready]", state="attached")  # the tooltip listens from here on
     marked = {m.get_attribute("data-term") for m in page.locator("#tadoru-result tadoru-term").all()}
     assert "lora" in marked and "gpu" not in marked, "the paste form used the extension's list"
     page.locator("#tadoru-result tadoru-term[data-term='lora']").first.hover()
