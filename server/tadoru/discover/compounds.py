@@ -53,7 +53,7 @@ JA_GENERIC = frozenset(words("""
 汎用 軽量 大規模 小規模 中規模 公開 商用 社内 自前 最終 最初 初期 基本 標準 上位 下位 新型 旧型 従来型 最先端 先端
 最強 人気 有名 代表 話題 注目 一部 全部 自分 自身 本番 実際 実験 候補 無料 有料 特定 専用 独立 単一 同一 別 他
 通常 既定 デフォルト オリジナル カスタム ベース シンプル 複雑 高速 低速 高精度 巨大 最大 最小 大量 少量 全 各
-当社 弊社 御社 貴社 我々 私 私たち 両 諸 前者 後者 以下 以上 上記 下記 前述 後述 同種 異種 多数 少数 様々
+改正 新設 当社 弊社 御社 貴社 我々 私 私たち 両 諸 前者 後者 以下 以上 上記 下記 前述 後述 同種 異種 多数 少数 様々
 """))
 
 _KANJI_OR_KANA = re.compile(r"[\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff々]")
@@ -80,6 +80,23 @@ def head_concepts(lexicon: Lexicon) -> frozenset[str]:
     libraries) never are.
     """
     return frozenset(_heads(lexicon))
+
+
+#: Heads that name material a method works on rather than a method or a kind of model: a word in
+#: front of them says what the material is about (personal data, 評価データ, tabular datasets,
+#: text prompts, random matrices), which is description, not a coined term.
+MATERIAL_LABELS = frozenset(words("data dataset corpus label weight matrix prompt benchmark"))
+
+
+@lru_cache(maxsize=8)
+def compound_heads(lexicon: Lexicon) -> frozenset[str]:
+    """The heads a compound on the page may end in: ``head_concepts`` but material (``MATERIAL_LABELS``).
+
+    ``propose`` still guesses material heads ("synthetic data" → data) as a draft's deeper term:
+    there a person reads the guess; on the page a reader would be shown "personal data" as jargon.
+    """
+    material = {c.id for c in lexicon if any(label.lower() in MATERIAL_LABELS for label in c.labels["en"])}
+    return head_concepts(lexicon) - material
 
 
 @lru_cache(maxsize=8)
@@ -534,6 +551,8 @@ def annotated_modifier(text: str, modifier: Any, head: Any, lexicon: Lexicon, ja
         return False
     if surface.lower() in EN_GENERIC:
         return False  # "median latency", "native API": the term grades the head, it does not name a kind
+    if verb_head(surface):
+        return False  # "fine-tuned model", "quantized weights": a state the head is in, as "trained model" is
     lowered = surface[0].lower() + surface[1:] if _sentence_start(text, modifier.start) else surface
     if not _EN_LOWER_PHRASE.fullmatch(lowered):
         return False

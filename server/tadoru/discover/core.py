@@ -22,7 +22,7 @@ from tadoru.discover.compounds import (
     english_modifier,
     first_word_verdict,
     first_word_verdicts,
-    head_concepts,
+    compound_heads,
     japanese_modifier,
     term_vocabulary,
     verb_head,
@@ -236,7 +236,7 @@ def _compounds(text: str, index: AnnotationIndex, lexicon: Any, lang: str, is_la
     This loop meets every annotation of the page, so the common case ("the model", "に学習")
     must end in a character test or a set look-up before any tokenising.
     """
-    heads = head_concepts(lexicon)
+    heads = compound_heads(lexicon)
     vocabulary = term_vocabulary(lexicon)
     verdicts = first_word_verdicts(vocabulary)
     out: list[Candidate] = []
