@@ -662,9 +662,11 @@ async function runInTab(tabId, func, args) {
   return first ? first.result : undefined;
 }
 
-/** Open the service's reader in a new tab next to `nextTo` (a tab, or null) and give it `bytes`. */
-async function openReader(serviceUrl, bytes, name, nextTo) {
-  const where = { url: Pdf.readerUrl(serviceUrl), active: true };
+/** Open the service's reader in a new tab next to `nextTo` (a tab, or null) and give it `bytes`;
+ *  the reader annotates at the reader's level and shows new words as the Options say. */
+async function openReader(settings, bytes, name, nextTo) {
+  const serviceUrl = settings.serviceUrl;
+  const where = { url: Pdf.readerUrl(serviceUrl, { level: settings.level, discover: settings.discover }), active: true };
   if (nextTo) {
     where.index = nextTo.index + 1;
     where.windowId = nextTo.windowId;
@@ -719,7 +721,7 @@ async function readPdf(url, tabId) {
     return failed(err, serviceUrl);
   }
   const bytes = await fetchPdf(url);
-  const readerTabId = await openReader(serviceUrl, bytes, Pdf.fileName(url), await sourceTab(tabId));
+  const readerTabId = await openReader(settings, bytes, Pdf.fileName(url), await sourceTab(tabId));
   return { readerTabId, bytes: bytes.length };
 }
 

@@ -89,9 +89,16 @@
     return false;
   }
 
-  /** The reader page of a service URL (already normalised: no trailing slash). */
-  function readerUrl(serviceUrl) {
-    return String(serviceUrl).replace(/\/+$/, "") + "/read";
+  /** The reader page of a service URL (already normalised: no trailing slash), with the reader's
+   *  choices as its query (`{level, discover}`: the reader page reads both; empty ones are left out). */
+  function readerUrl(serviceUrl, query) {
+    const base = String(serviceUrl).replace(/\/+$/, "") + "/read";
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query || {})) {
+      if (value !== undefined && value !== null && value !== "") params.set(key, String(value));
+    }
+    const search = params.toString();
+    return search ? base + "?" + search : base;
   }
 
   /** Whether a tab's URL is the reader page of `serviceUrl` (query and fragment aside). */

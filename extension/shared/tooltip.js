@@ -563,7 +563,9 @@
         el.setAttribute("role", "button");
         el.setAttribute("aria-haspopup", "dialog");
         if (el.hasAttribute("data-candidate")) {
-          el.setAttribute("aria-label", (el.textContent || "") + " (" + words.unknownWord + ")");
+          // The word from data-surface: a PDF reader's box has no text of its own.
+          var word = el.getAttribute("data-surface") || el.textContent || "";
+          el.setAttribute("aria-label", word + " (" + words.unknownWord + ")");
         }
         if (el !== current) el.setAttribute("tabindex", "-1");
       }

@@ -17,8 +17,8 @@ TOOLTIP = "tadoru-tooltip"
 CARD_TERM = "() => document.querySelector('tadoru-tooltip').shadowRoot.querySelector('.tadoru-card').dataset.term"
 
 
-def open_in_reader(page, live_server, pdf: bytes, name: str = "paper.pdf", lang: str = "en") -> None:
-    page.goto(f"{live_server.url}/read?lang={lang}")
+def open_in_reader(page, live_server, pdf: bytes, name: str = "paper.pdf", lang: str = "en", query: str = "") -> None:
+    page.goto(f"{live_server.url}/read?lang={lang}{query}")
     page.wait_for_function("() => document.getElementById('reader').dataset.state === 'idle'")
     page.set_input_files("#reader-file", files=[{"name": name, "mimeType": "application/pdf", "buffer": pdf}])
     page.wait_for_function("() => document.getElementById('reader').dataset.state === 'ready'", timeout=60_000)
@@ -121,11 +121,57 @@ def test_the_paste_form_opens_a_pdf_in_the_reader(page, live_server, pdfs):
     page.goto(f"{live_server.url}/?lang=en")
     page.set_input_files("#file", files=[{"name": "paper.pdf", "mimeType": "application/pdf", "buffer": pdfs["paper_en"]}])
     page.select_option("#level", "2")
+    page.select_option("#discover", "names")
     page.click("#tadoru-form button[type=submit]")
-    page.wait_for_url("**/read?level=2")
+    page.wait_for_url("**/read?level=2&discover=names")
     page.wait_for_function("() => document.getElementById('reader').dataset.state === 'ready'", timeout=60_000)
     assert page.locator("#reader-level").input_value() == "2"
+    assert page.locator("#reader-discover").input_value() == "names"
     assert page.locator("tadoru-term.reader-mark").count() > 0
+
+
+#: A paper with words Tadoru does not know yet: one spelled out, two coined names, one compound.
+NEW_WORDS = [["Kahneman-Tversky Optimization (KTO) learns from thumbs-up labels.",
+              "We compare KTO with ORPO and SimPO on a pretrained large language model.",
+              "A judge model scores the answers."]]
+
+
+def test_words_tadoru_does_not_know_yet_are_dashed_in_the_reader(page, live_server):
+    """Issue 16 in the PDF reader: the kinds asked for come back with boxes and become dashed marks
+    whose card says what the page says; changing the choice annotates the open PDF again."""
+    from harness.pdfgen import simple_pdf
+
+    pdf = simple_pdf(NEW_WORDS)
+    open_in_reader(page, live_server, pdf, query="&discover=names")
+    api = requests.post(f"{live_server.url}/api/v1/annotate-pdf?discover=definition,acronym", data=pdf, timeout=60,
+                        headers={"Content-Type": "application/pdf"}).json()
+    assert {c["kind"] for c in api["candidates"]} == {"definition", "acronym"}
+    marks = page.locator("tadoru-term.reader-mark[data-candidate]")
+    assert marks.count() == sum(len(c["rects"]) for c in api["candidates"])
+    shown = {(m.get_attribute("data-surface"), m.get_attribute("data-candidate")) for m in marks.all()}
+    assert shown == {(c["surface"], c["kind"]) for c in api["candidates"]} >= {("KTO", "definition"), ("ORPO", "acronym")}
+    assert page.locator("tadoru-term.reader-mark[data-term='large-language-model']").count() >= 1
+    assert "Tadoru does not know yet" in page.locator("#reader-status").inner_text()
+
+    kto = page.locator("tadoru-term.reader-mark[data-candidate='definition']").first
+    assert kto.get_attribute("aria-label") == "KTO (no card yet)" and kto.get_attribute("data-lang") == "en"
+    kto.hover()
+    page.locator(f"{TOOLTIP} .tadoru-candidate-note").first.wait_for()
+    assert page.locator(f"{TOOLTIP} .tadoru-long-form-text").inner_text() == "Kahneman-Tversky Optimization"
+    page.mouse.move(0, 0)
+
+    # Compounds too ("all"): the judge model's card traces into the model card.
+    page.select_option("#reader-discover", "all")
+    page.wait_for_function("() => document.getElementById('reader').dataset.state === 'ready'"
+                           " && document.querySelector('tadoru-term[data-candidate=\"compound\"]')", timeout=60_000)
+    compound = page.locator("tadoru-term.reader-mark[data-candidate='compound']")
+    assert compound.get_attribute("data-surface") == "judge model" and compound.get_attribute("data-head") == "model"
+    # Off: the dashed marks go, the terms stay.
+    page.select_option("#reader-discover", "off")
+    page.wait_for_function("() => document.getElementById('reader').dataset.state === 'ready'"
+                           " && !document.querySelector('tadoru-term[data-candidate]')", timeout=60_000)
+    assert page.locator("tadoru-term.reader-mark[data-term='large-language-model']").count() >= 1
+    assert "Tadoru does not know yet" not in page.locator("#reader-status").inner_text()
 
 
 def test_japanese_with_a_font_that_is_not_embedded_is_drawn(page, live_server):

@@ -74,6 +74,9 @@ test("bytes survive base64 chunks of any size", () => {
 
 test("reader URL and file names", () => {
   assert.equal(P.readerUrl("http://127.0.0.1:8765"), "http://127.0.0.1:8765/read");
+  assert.equal(P.readerUrl("http://127.0.0.1:8765/", { level: 2, discover: "names" }),
+               "http://127.0.0.1:8765/read?level=2&discover=names");
+  assert.equal(P.readerUrl("http://127.0.0.1:8765", { level: 1, discover: "" }), "http://127.0.0.1:8765/read?level=1");
   assert.equal(P.isReaderUrl("http://127.0.0.1:8765/read?level=2", "http://127.0.0.1:8765"), true);
   assert.equal(P.isReaderUrl("http://127.0.0.1:8766/read", "http://127.0.0.1:8765"), false);
   assert.equal(P.fileName("https://example.org/papers/My%20Paper.pdf"), "My Paper.pdf");

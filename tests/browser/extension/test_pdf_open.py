@@ -91,7 +91,7 @@ def test_read_with_tadoru_opens_the_reader_with_highlights(ext, pdf_site, live_s
     reader = opened.value
     ext.pages.append(reader)
     reader.wait_for_function("() => document.getElementById('reader').dataset.state === 'ready'", timeout=30000)
-    assert reader.url == f"{live_server.url}/read"
+    assert reader.url == f"{live_server.url}/read?level=1&discover=names"  # the Options' level and new words
     terms = set(reader.locator("tadoru-term").evaluate_all("(els) => els.map((e) => e.dataset.term)"))
     assert {"lora", "large-language-model"} <= terms, terms
     assert "paper.pdf" in reader.text_content("#reader-status")

@@ -10,11 +10,17 @@
  *
  * A PDF arrives by the file picker, by drag and drop, from the paste form (web.js keeps it in
  * IndexedDB and opens /read#pending) or from the extension (a window message of the same page).
+ * Words Tadoru does not know yet (issue 16) come back with boxes too when the reader asks
+ * (?discover=off|names|all, or the select): dashed marks whose card the tooltip makes from the
+ * mark's own attributes. Changing the level or that choice annotates the open PDF again.
  */
 const root = document.getElementById("reader");
 const pagesEl = document.getElementById("reader-pages");
 const statusEl = document.getElementById("reader-status");
 const levelEl = document.getElementById("reader-level");
+const discoverEl = document.getElementById("reader-discover");
+/** The select's choices as the API's ``discover`` (the paste form and the extension offer the same three). */
+const DISCOVER = { off: null, names: "definition,acronym", all: "true" };
 const KNOWN_KEY = "tadoru.known";
 const MIN_SCALE = 0.5;
 const MAX_SCALE = 2;
@@ -22,7 +28,7 @@ const MAX_SCALE = 2;
 const pdfjs = await import(root.dataset.pdfjs);
 pdfjs.GlobalWorkerOptions.workerSrc = root.dataset.pdfjsWorker;
 
-let current = null; // the open document: {doc, shells, token}
+let current = null; // the open document: {doc, shells, observer, bytes, name}
 let openToken = 0;
 
 function message(name, values) {
@@ -53,6 +59,8 @@ async function annotate(bytes) {
   const params = new URLSearchParams({ level: levelEl.value });
   const known = knownList();
   if (known.length) params.set("known", known.join(","));
+  const kinds = DISCOVER[discoverEl.value];
+  if (kinds) params.set("discover", kinds);
   const response = await fetch(root.dataset.annotate + "?" + params.toString(), {
     method: "POST",
     headers: { "Content-Type": "application/pdf", Accept: "application/json" },
@@ -102,16 +110,26 @@ async function renderPage(doc, item) {
   page.cleanup();
 }
 
-function placeMarks(item, annotations) {
+/** A candidate's mark carries what its card is made of (as pages/mark.py writes it in HTML). */
+function describeCandidate(mark, c, lang) {
+  mark.setAttribute("data-candidate", c.kind);
+  mark.setAttribute("data-surface", c.surface);
+  if (c.long_form) mark.setAttribute("data-long-form", c.long_form);
+  if (c.head) mark.setAttribute("data-head", c.head);
+  mark.setAttribute("data-lang", lang);
+}
+
+function placeMarks(item, annotations, lang) {
   for (const a of annotations) {
     a.rects.forEach((rect, k) => {
       const [x0, y0, x1, y1] = rect;
       const mark = document.createElement("tadoru-term");
-      mark.setAttribute("data-term", a.term);
+      if (a.kind) describeCandidate(mark, a, lang);
+      else mark.setAttribute("data-term", a.term);
       // The first box of a term is its Tab stop; the boxes of its other lines are not.
       mark.setAttribute("tabindex", k === 0 ? "0" : "-1");
       mark.setAttribute("role", "button");
-      mark.setAttribute("aria-label", a.exact);
+      mark.setAttribute("aria-label", a.kind ? a.surface : a.exact);
       mark.className = "reader-mark";
       mark.style.left = x0 * item.scale + "px";
       mark.style.top = y0 * item.scale + "px";
@@ -170,17 +188,27 @@ async function openPdf(bytes, name) {
     }
   }, { rootMargin: "600px 0px" });
   shells.forEach((item) => observer.observe(item.shell));
-  current = { doc, shells, observer };
+  current = { doc, shells, observer, bytes, name };
+  await showMarks(annotating, token);
+}
+
+/** Wait for the API's answer and lay its marks over the pages (those of an earlier answer go). */
+async function showMarks(annotating, token) {
+  const { doc, shells, name } = current;
   try {
     const result = await annotating;
     if (token !== openToken) return;
     pagesEl.setAttribute("lang", result.lang);
     const byPage = new Map();
-    for (const a of result.annotations) {
+    const candidates = result.candidates || [];
+    for (const a of [...result.annotations, ...candidates]) {
       if (!byPage.has(a.page)) byPage.set(a.page, []);
       byPage.get(a.page).push(a);
     }
-    for (const item of shells) placeMarks(item, byPage.get(item.number) || []);
+    for (const item of shells) {
+      item.layer.replaceChildren();
+      placeMarks(item, byPage.get(item.number) || [], result.lang);
+    }
     const cards = result.terms || {};
     if (window.TadoruTooltip && window.TadoruTooltip.tint) { // tinted by level, as on every page
       window.TadoruTooltip.tint(pagesEl, (id) => (Object.hasOwn(cards, id) ? cards[id].level : null));
@@ -188,9 +216,11 @@ async function openPdf(bytes, name) {
     if ((result.warnings || []).includes("no_text_layer")) {
       setStatus(message("NoText", { name }));
     } else {
-      setStatus(message("Done", {
-        name, pages: doc.numPages, marks: result.annotations.length, terms: Object.keys(result.terms || {}).length,
-      }));
+      const counts = {
+        name, pages: doc.numPages, marks: result.annotations.length, terms: Object.keys(cards).length,
+        candidates: new Set(candidates.map((c) => c.surface)).size,
+      };
+      setStatus(message(result.candidates ? "DoneNew" : "Done", counts));
     }
     root.dataset.state = "ready";
   } catch (error) {
@@ -199,6 +229,17 @@ async function openPdf(bytes, name) {
     root.dataset.state = "failed";
   }
 }
+
+/** The level or the choice of new words changed: annotate the open PDF again (pages stay drawn). */
+function reannotate() {
+  if (!current) return;
+  const token = ++openToken;
+  root.dataset.state = "annotating";
+  setStatus(message("Loading", { name: current.name }));
+  showMarks(annotate(current.bytes.slice()), token);
+}
+levelEl.addEventListener("change", reannotate);
+discoverEl.addEventListener("change", reannotate);
 
 async function openFile(file) {
   if (!file) return;
@@ -235,8 +276,11 @@ async function takePending() {
   if (file) await openFile(file);
 }
 
-const askedLevel = new URLSearchParams(window.location.search).get("level");
+const asked = new URLSearchParams(window.location.search);
+const askedLevel = asked.get("level");
 if (askedLevel && ["1", "2", "3"].includes(askedLevel)) levelEl.value = askedLevel;
+const askedDiscover = asked.get("discover");
+if (askedDiscover && Object.hasOwn(DISCOVER, askedDiscover)) discoverEl.value = askedDiscover;
 root.dataset.state = "idle";
 takePending();
 window.dispatchEvent(new CustomEvent("tadoru-reader-ready"));

@@ -162,7 +162,9 @@
       if (file && reader && (file.type === "application/pdf" || /\.pdf$/i.test(file.name || ""))) {
         event.preventDefault();
         var level = document.getElementById("level");
-        var target = reader + "?level=" + encodeURIComponent(level ? level.value : "1") + "#pending";
+        var discover = document.getElementById("discover");
+        var target = reader + "?level=" + encodeURIComponent(level ? level.value : "1") +
+          "&discover=" + encodeURIComponent(discover ? discover.value : "off") + "#pending";
         var base = document.body.getAttribute("data-static") || "/static/";
         import(base + "pending.js").then(function (m) { return m.keepPendingPdf(file); })
           .then(function () { window.location.assign(target); }, function () { form.submit(); });
