@@ -81,6 +81,7 @@ def main() -> None:
 @click.option("--density", type=click.Choice(DENSITY_CHOICES), default=None, help="How many occurrences to mark: calm (default) once per section and never in headings, navigation, bylines or URLs; first once per page, from the article body; all every one.")
 @click.option("--first-only", is_flag=True, help="The old name of --density first.")
 @click.option("--discover", is_flag=True, help="Also mark words Tadoru does not know yet (dashed: defined in the page, coined names, compounds on a known term).")
+@click.option("--discover-kinds", "discover_kinds", metavar="KINDS", default=None, callback=lambda _c, _p, v: _discover_kinds(v), help="Only these kinds of new words, comma-separated: definition, acronym, compound (definition,acronym is what the extension shows by default). Implies --discover.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Worker processes for a batch (default: number of cores).")
 @click.option("--server", "server_url", help="Annotate through a running Tadoru service at this URL instead of in-process.")
 @click.option("--dask", "dask", metavar="ADDRESS", help="Run the work on a Dask cluster: a scheduler address (tcp://host:8786), or local[:N] for N local worker processes. Needs pip install 'tadoru[dask]'.")
@@ -93,7 +94,7 @@ def main() -> None:
 @click.option("--remote-resources", is_flag=True, help="Let the copies load images and styles that were not saved with a page from their servers (by default a copy fetches nothing when opened).")
 def annotate(paths: tuple[str, ...], out_dir: str | None, as_json: bool, force_html: bool, fmt: str | None,
              known_file: str | None, level: int, lang: str, density: str | None, first_only: bool, discover: bool,
-             jobs: int | None,
+             discover_kinds: tuple[str, ...] | None, jobs: int | None,
              server_url: str | None, dask: str | None, chunk_size: int, corpus_format: str, force: bool,
              quiet: bool, lexicon_dirs: tuple[str, ...], follow_symlinks: bool, remote_resources: bool) -> None:
     """Annotate text, saved pages or corpora.
@@ -108,11 +109,12 @@ def annotate(paths: tuple[str, ...], out_dir: str | None, as_json: bool, force_h
     Exit status: 0 all pages done · 1 some pages failed (listed in the summary) · 2 usage error.
     """
     known = _read_known(known_file)
+    wanted: bool | tuple[str, ...] = discover_kinds if discover_kinds else discover
     if out_dir is None:
         if len(paths) > 1:
             raise click.UsageError("give one file (or -) without --out; use --out DIR for several pages")
         _annotate_one(paths[0] if paths else "-", force_html=force_html, lang=lang, known=known,
-                      level=level, density=density, first_only=first_only, discover=discover,
+                      level=level, density=density, first_only=first_only, discover=wanted,
                       lexicon_dirs=lexicon_dirs)
         return
     if not paths:
@@ -120,7 +122,7 @@ def annotate(paths: tuple[str, ...], out_dir: str | None, as_json: bool, force_h
     from tadoru.batch.run import BatchError, BatchOptions, run_batch
 
     options = BatchOptions(out_dir=Path(out_dir), fmt=fmt, known=tuple(known), level=level, lang=lang,
-                           density=density or "", first_only=first_only, discover=discover, jobs=jobs,
+                           density=density or "", first_only=first_only, discover=wanted, jobs=jobs,
                            server_url=server_url, force=force,
                            quiet=quiet, lexicon_dirs=lexicon_dirs, offline=not remote_resources,
                            follow_symlinks=follow_symlinks, dask=dask, chunk_size=chunk_size,
@@ -132,8 +134,24 @@ def annotate(paths: tuple[str, ...], out_dir: str | None, as_json: bool, force_h
     sys.exit(ExitStatus.OK if summary.ok else ExitStatus.PROBLEMS)
 
 
+def _discover_kinds(raw: str | None) -> tuple[str, ...] | None:
+    """``--discover-kinds definition,acronym`` as the kinds, checked here so a typo is a usage
+    error that names the kinds, before any page is read."""
+    if raw is None:
+        return None
+    from tadoru.options import DISCOVER_KINDS
+
+    kinds = tuple(dict.fromkeys(k.strip() for k in raw.split(",") if k.strip()))
+    wrong = [k for k in kinds if k not in DISCOVER_KINDS]
+    if wrong or not kinds:
+        raise click.BadParameter(f"{', '.join(wrong) or 'nothing'} is not a kind: use {', '.join(DISCOVER_KINDS)}",
+                                 param_hint="--discover-kinds")
+    return kinds
+
+
 def _annotate_one(path: str, *, force_html: bool, lang: str, known: list[str], level: int,
-                  density: str | None, first_only: bool, discover: bool, lexicon_dirs: tuple[str, ...]) -> None:
+                  density: str | None, first_only: bool, discover: bool | tuple[str, ...],
+                  lexicon_dirs: tuple[str, ...]) -> None:
     from tadoru.batch.worker import MAX_PDF_BYTES
     from tadoru.options import OptionError, ReaderOptions
     from tadoru.pages.reader import DEFAULT_LIMITS, PageError, PageLimits, read_page, read_raw

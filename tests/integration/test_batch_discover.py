@@ -91,3 +91,28 @@ def test_json_lists_candidates_when_asked():
     assert {c["surface"] for c in doc["candidates"]} >= {"KTO", "SimPO", "FastMCP"}
     assert not any(s < c["end"] and c["start"] < e for c in doc["candidates"] for s, e in spans)
     assert "candidates" not in json.loads(bs.run_cli("--json", PAGE).stdout)
+
+
+def test_discover_kinds_asks_for_those_kinds_only(tmp_path):
+    """``--discover-kinds definition,acronym``: what the extension shows by default, in the CLI;
+    a compound not asked for leaves its head highlighted as the term it is."""
+    proc = bs.run_cli("--json", "--discover-kinds", "definition,acronym", PAGE)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    kinds = {c["kind"] for c in doc["candidates"]}
+    assert kinds == {"definition", "acronym"}
+    everything = json.loads(bs.run_cli("--json", "--discover", PAGE).stdout)
+    assert "compound" in {c["kind"] for c in everything["candidates"]}
+    assert [c for c in everything["candidates"] if c["kind"] != "compound"] == doc["candidates"]
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    shutil.copy(PAGE, pages / PAGE.name)
+    out = tmp_path / "out"
+    proc = bs.run_cli(pages, "--out", out, "--discover-kinds", "acronym", "--jobs", "1", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert {kind for kind, *_ in _candidates((out / PAGE.name).read_text(encoding="utf-8"))} == {"acronym"}
+    assert json.loads((out / "report.json").read_text(encoding="utf-8"))["options"]["discover"] == ["acronym"]
+
+    bad = bs.run_cli("--json", "--discover-kinds", "definition,acronyms", PAGE)
+    assert bad.returncode == 2 and "acronyms is not a kind" in bad.stderr and "Traceback" not in bad.stderr

@@ -46,7 +46,7 @@ from tadoru.batch.runners import default_jobs, run_all
 from tadoru.batch.summary import BatchSummary, format_summary
 from tadoru.batch.terms import BatchTerms
 from tadoru.batch.worker import PageJob, process_page
-from tadoru.options import OptionError, ReaderOptions
+from tadoru.options import DISCOVER_KINDS, OptionError, ReaderOptions
 from tadoru.pages.reader import MAX_ARCHIVE_BYTES, PageError
 from tadoru.text.printable import is_text, printable
 
@@ -68,7 +68,8 @@ class BatchOptions:
     lang: str = "auto"
     first_only: bool = False  # the old name of density="first"
     density: str = ""  # "calm" (""), "first" or "all": tadoru.options.DENSITY_CHOICES
-    discover: bool = False  # also mark candidate terms the lexicon lacks (issue 16)
+    #: Also mark candidate terms the lexicon lacks (issue 16): True for every kind, or the kinds.
+    discover: bool | tuple[str, ...] = False
     jobs: int | None = None  # None: the number of cores
     server_url: str | None = None
     force: bool = False
@@ -131,7 +132,8 @@ def _check_options(options: BatchOptions) -> None:
         if options.server_url is not None:
             raise BatchError("--dask and --server cannot be combined: choose where the annotating happens")
     try:  # the reader options are checked where every surface checks them
-        ReaderOptions(lang=options.lang, level=options.level, first_only=options.first_only, density=options.density)
+        ReaderOptions(lang=options.lang, level=options.level, first_only=options.first_only, density=options.density,
+                      discover=options.discover)
     except OptionError as exc:
         raise BatchError(f"--{exc.field.replace('_', '-')}: {exc.message}") from None
     if options.jobs is not None and options.jobs < 1:
@@ -166,6 +168,15 @@ def _format_for(inputs: Inputs, fmt: str | None) -> str:
 # --------------------------------------------------------------------------- the run
 
 
+def _discover_option(options: BatchOptions) -> bool | list[str]:
+    """``discover`` as the report and the fingerprints say it: True for every kind (as before
+    kinds could be chosen, so earlier outputs stay up to date), else the kinds asked for."""
+    kinds = ReaderOptions(discover=options.discover).discover_kinds
+    if not kinds:
+        return False
+    return True if set(kinds) == set(DISCOVER_KINDS) else list(kinds)
+
+
 def _run(inputs: Inputs, out_dir: Path, options: BatchOptions, journal: Journal, err: TextIO) -> BatchSummary:
     summary = BatchSummary(out_dir, pages=len(inputs.files))
     removed = remove_stale_temporaries(out_dir)
@@ -175,7 +186,7 @@ def _run(inputs: Inputs, out_dir: Path, options: BatchOptions, journal: Journal,
     page_options = {"fmt": options.fmt, "lang": options.lang, "level": options.level,
                     "density": terms.density, "known": sorted(known_ids)}
     if options.discover:  # absent when off, so earlier outputs stay up to date
-        page_options["discover"] = True
+        page_options["discover"] = _discover_option(options)
     if not options.offline:  # absent when offline (the default), so earlier outputs stay up to date
         page_options["remote_resources"] = True
     config = terms.worker_config(out_dir, known_ids, offline=options.offline)
@@ -282,7 +293,7 @@ def _write_plan(pages: list[dict[str, Any]], terms: BatchTerms, known_ids: list[
     from tadoru.batch.studyplan import build_report, index_language, render_index
 
     report_options = {"format": options.fmt, "lang": options.lang, "level": options.level,
-                      "density": terms.density, "discover": options.discover, "known": sorted(known_ids)}
+                      "density": terms.density, "discover": _discover_option(options), "known": sorted(known_ids)}
     report = build_report(pages, terms.card, known=known_ids, level=options.level, options=report_options)
     summary.terms_to_learn = report["totals"]["reading_order"]
     write_atomic(out_dir / REPORT_NAME, json.dumps(report, ensure_ascii=False, indent=1) + "\n")
