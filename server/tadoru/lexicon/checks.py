@@ -139,7 +139,16 @@ def check_case_sensitive_labels(concepts: Concepts) -> list[Problem]:
 #: AI writing (issue 14: 「十分な精度」, 「主な特徴」, "a function that loads…", "the next iteration of
 #: the product").  A label that is one of them must be ``ambiguous`` (kept only among other AI
 #: terms: the context rule) or ``case_sensitive`` (an acronym), else it marks ordinary prose.
-EVERYDAY_WORDS = frozenset(["accuracy", "action", "agent", "attention", "batch", "bias", "chain", "class", "context", "data", "environment", "error", "feature", "framework", "function", "graph", "head", "input", "instruction", "iteration", "kernel", "label", "layer", "learning", "loss", "memory", "model", "network", "node", "noise", "output", "parameter", "pipeline", "platform", "policy", "precision", "prediction", "prompt", "reward", "sample", "score", "signal", "skill", "state", "step", "system", "temperature", "token", "tool", "training", "tree", "vector", "weight", "精度", "特徴", "未学習", "関数", "反復", "モデル", "層", "学習", "訓練", "エージェント", "トークン", "記憶", "注意", "ネットワーク", "偏り", "重み", "ラベル", "クラス", "ノード", "損失", "ノイズ", "サンプル", "バッチ", "パイプライン", "ツール", "スキル", "システム", "データ", "信号", "出力", "入力", "予測", "スコア", "誤差", "ベクトル", "行列", "グラフ", "木", "状態", "行動", "報酬", "方策", "環境", "文脈", "指示", "温度", "推論", "認識", "判断", "分類", "評価", "性能", "検索", "生成", "要約", "翻訳"])
+EVERYDAY_WORDS = frozenset("""
+    accuracy action agent attention batch bias chain class context data environment error feature framework
+    function graph head input instruction iteration kernel label layer learning loss memory model
+    network node noise output parameter pipeline platform policy precision prediction prompt reward sample
+    score signal skill state step system temperature token tool training tree vector weight
+    精度 特徴 未学習 関数 反復 モデル 層 学習 訓練 エージェント トークン 記憶 注意 ネットワーク 偏り 重み
+    ラベル クラス ノード 損失 ノイズ サンプル バッチ パイプライン ツール スキル システム データ 信号
+    出力 入力 予測 スコア 誤差 ベクトル 行列 グラフ 木 状態 行動 報酬 方策 環境 文脈 指示 温度 推論 認識
+    判断 分類 評価 性能 検索 生成 要約 翻訳
+""".split())
 
 
 def _everyday(label: str) -> bool:
