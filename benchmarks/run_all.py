@@ -24,9 +24,9 @@ import bench_corpus
 import bench_extension
 import bench_html
 import bench_latency
+import bench_pdf
 import bench_service
 import bench_startup
-import bench_pdf
 import bench_text
 import load_test
 from common import print_table
