@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import lxml.html
+import pytest
 
 try:
     from . import batch_support as bs
@@ -83,17 +84,23 @@ def test_a_pdfs_candidates_carry_their_page(tmp_path):
     assert kto and all(i["target"]["selector"][2]["value"] == "page=2" for i in kto)
 
 
-def test_json_lists_candidates_when_asked():
+@pytest.fixture(scope="module")
+def every_kind() -> dict:
+    """``annotate --json --discover`` of the page: every kind of candidate."""
     proc = bs.run_cli("--json", "--discover", PAGE)
     assert proc.returncode == 0, proc.stderr
-    doc = json.loads(proc.stdout)
+    return json.loads(proc.stdout)
+
+
+def test_json_lists_candidates_when_asked(every_kind):
+    doc = every_kind
     spans = [(a["start"], a["end"]) for a in doc["annotations"]]
     assert {c["surface"] for c in doc["candidates"]} >= {"KTO", "SimPO", "FastMCP"}
     assert not any(s < c["end"] and c["start"] < e for c in doc["candidates"] for s, e in spans)
     assert "candidates" not in json.loads(bs.run_cli("--json", PAGE).stdout)
 
 
-def test_discover_kinds_asks_for_those_kinds_only(tmp_path):
+def test_discover_kinds_asks_for_those_kinds_only(tmp_path, every_kind):
     """``--discover-kinds definition,acronym``: what the extension shows by default, in the CLI;
     a compound not asked for leaves its head highlighted as the term it is."""
     proc = bs.run_cli("--json", "--discover-kinds", "definition,acronym", PAGE)
@@ -101,9 +108,8 @@ def test_discover_kinds_asks_for_those_kinds_only(tmp_path):
     doc = json.loads(proc.stdout)
     kinds = {c["kind"] for c in doc["candidates"]}
     assert kinds == {"definition", "acronym"}
-    everything = json.loads(bs.run_cli("--json", "--discover", PAGE).stdout)
-    assert "compound" in {c["kind"] for c in everything["candidates"]}
-    assert [c for c in everything["candidates"] if c["kind"] != "compound"] == doc["candidates"]
+    assert "compound" in {c["kind"] for c in every_kind["candidates"]}
+    assert [c for c in every_kind["candidates"] if c["kind"] != "compound"] == doc["candidates"]
 
     pages = tmp_path / "pages"
     pages.mkdir()
