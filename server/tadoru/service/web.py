@@ -132,7 +132,8 @@ def placement() -> BaseResponse:
 #: The paste form as a first visit shows it.
 EMPTY_FORM: dict[str, Any] = {"text": "", "level": 1, "density": DEFAULT_DENSITY, "discover": "off"}
 #: The form's choice of words Tadoru does not know yet, as the API's ``discover``: the extension's
-#: three choices ("names": definitions and acronyms, the kinds precise on held-out text).
+#: three choices ("names": definitions and acronyms, the kinds precise on held-out text).  The PDF
+#: reader's select is drawn from it too (each option's ``data-request``).
 DISCOVER_CHOICES = {"off": "false", "names": "definition,acronym", "all": "true"}
 
 
@@ -302,7 +303,7 @@ def _pdf_result(data: bytes, filename: str, form: dict[str, Any], options: Reade
 @bp.get("/read")
 def read() -> Response:
     """The PDF reader: pdf.js draws the pages, the API's boxes become highlights over them."""
-    response = render_page("read.html")
+    response = render_page("read.html", discover_choices=DISCOVER_CHOICES)
     # pdf.js runs its parser in a module worker from this origin; nothing else is added.
     response.headers["Content-Security-Policy"] = READER_CONTENT_SECURITY_POLICY
     return response

@@ -18,9 +18,7 @@ const root = document.getElementById("reader");
 const pagesEl = document.getElementById("reader-pages");
 const statusEl = document.getElementById("reader-status");
 const levelEl = document.getElementById("reader-level");
-const discoverEl = document.getElementById("reader-discover");
-/** The select's choices as the API's ``discover`` (the paste form and the extension offer the same three). */
-const DISCOVER = { off: null, names: "definition,acronym", all: "true" };
+const discoverEl = document.getElementById("reader-discover"); // each option carries the API's value (data-request)
 const KNOWN_KEY = "tadoru.known";
 const MIN_SCALE = 0.5;
 const MAX_SCALE = 2;
@@ -59,8 +57,7 @@ async function annotate(bytes) {
   const params = new URLSearchParams({ level: levelEl.value });
   const known = knownList();
   if (known.length) params.set("known", known.join(","));
-  const kinds = DISCOVER[discoverEl.value];
-  if (kinds) params.set("discover", kinds);
+  params.set("discover", discoverEl.selectedOptions[0].dataset.request);
   const response = await fetch(root.dataset.annotate + "?" + params.toString(), {
     method: "POST",
     headers: { "Content-Type": "application/pdf", Accept: "application/json" },
@@ -280,7 +277,7 @@ const asked = new URLSearchParams(window.location.search);
 const askedLevel = asked.get("level");
 if (askedLevel && ["1", "2", "3"].includes(askedLevel)) levelEl.value = askedLevel;
 const askedDiscover = asked.get("discover");
-if (askedDiscover && Object.hasOwn(DISCOVER, askedDiscover)) discoverEl.value = askedDiscover;
+if (Array.from(discoverEl.options).some((o) => o.value === askedDiscover)) discoverEl.value = askedDiscover;
 root.dataset.state = "idle";
 takePending();
 window.dispatchEvent(new CustomEvent("tadoru-reader-ready"));
